@@ -1,0 +1,94 @@
+package magic
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/gopar/gopar/kernel/engine"
+)
+
+// interruptHelp says what an interrupt does; shown by %help.
+const interruptHelp = `Interrupting (the stop button, or Ctrl-C in a console) cancels the running cell: interpreted loops, channel operations and long parlib calls stop within about a second, and the cell's code never resumes later. Everything defined by earlier cells stays. Goroutines that earlier cells started and that are blocked in interpreted code are stopped too; those blocked in compiled calls (time.Sleep, I/O, a native library call) finish on their own.`
+
+// parlibTour is a short tour of parlib and display, as Go code.
+const parlibTour = `// Parallel loops (like Julia's @threads, OpenMP's parallel for):
+parlib.For(1000, func(i int) { work(i) })                      // static schedule
+parlib.ForOpts(1000, parlib.Options{Threads: 4, Schedule: parlib.Dynamic, Chunk: 16},
+	func(i int) { work(i) })
+parlib.ForChunks(1_000_000, func(lo, hi int) { for i := lo; i < hi; i++ { work(i) } })
+
+// Maps and reductions:
+ys := parlib.PmapFloat64(xs, math.Sqrt)
+s := parlib.SumFloat64(1_000_000, func(i int) float64 { return 1 / float64(i+1) }, 0)
+
+// Tasks (spawn/fetch) and groups:
+t := parlib.Spawn(func() any { return fib(30) })
+v, err := t.Fetch()
+
+// Ready-made kernels of the classic experiments (run natively):
+parlib.Primes(100_000, 2)        // the first n primes with 2 threads
+parlib.SlowSeries(10_000_000, 0) // 0 threads = the default (%threads)
+
+// Measuring:
+parlib.Time(func() { parlib.SlowSeries(1e7, 2) })   // like %time
+parlib.Bench(func() { parlib.SlowSeries(1e6, 1) })  // like %timeit
+r := parlib.Scaling(func(p int) { parlib.SlowSeries(1e7, p) }, 1, 2)
+display.SpeedupPlot(r)                               // speed-up vs threads
+display.ScalingTable(r)
+parlib.Machine()                                     // CPUs, OS, Go version`
+
+// displayHelp lists the display functions.
+const displayHelp = `display.Display(v)          show v now (a table, plot, image, any value); returns a handle to update it
+display.HTML(s), display.Markdown(s), display.LaTeX(s), display.Math(s), display.SVG(s)
+display.PNG(b), display.JPEG(b), display.JSON(v), display.Text(s)
+display.NewTable(header, rows...), display.TableOf(slice)
+display.Bars(...), display.LogLog(...), display.SpeedupPlot(r...), display.SetPlotSize(w, h)
+display.NewProgress(total, label)   a progress bar that updates in place
+A cell's last expression is shown too: a *plot.Plot as an image, a table as HTML.`
+
+// help shows the magics, the display functions, a parlib tour and what
+// interrupts do.
+func help(out engine.Output) engine.ExecuteResult {
+	var magics []string
+	for _, d := range lineMagics {
+		magics = append(magics, d)
+	}
+	sort.Strings(magics)
+	var cells []string
+	for _, d := range cellMagics {
+		cells = append(cells, d)
+	}
+	sort.Strings(cells)
+	other := []string{
+		"!cmd — run a shell command (sh -c); output streams as it comes; the exit status is shown when not 0",
+		"?name, name? — signature and documentation of name (also strings.Split?, wg.Wait?); ?? for more",
+		"Tab completes package members, variables' fields and methods; Shift-Tab shows documentation",
+	}
+
+	var t strings.Builder
+	t.WriteString("gopar: Go cells, interpreted by yaegi, with parallel work done natively by parlib.\n\n")
+	t.WriteString("Magics (at the start of a line):\n")
+	for _, m := range append(append(magics, cells...), other...) {
+		t.WriteString("  " + m + "\n")
+	}
+	t.WriteString("\nDisplay functions:\n" + indent(displayHelp) + "\n")
+	t.WriteString("\nA parlib tour:\n" + indent(parlibTour) + "\n")
+	t.WriteString("\nInterrupts:\n" + interruptHelp + "\n")
+
+	var md strings.Builder
+	md.WriteString("## gopar help\n\nGo cells, interpreted by yaegi, with parallel work done natively by `parlib`.\n\n### Magics\n\n")
+	for _, m := range append(append(magics, cells...), other...) {
+		name, desc, _ := strings.Cut(m, " — ")
+		md.WriteString("- `" + name + "` — " + desc + "\n")
+	}
+	md.WriteString("\n### Display functions\n\n```go\n" + displayHelp + "\n```\n")
+	md.WriteString("\n### A parlib tour\n\n```go\n" + parlibTour + "\n```\n")
+	md.WriteString("\n### Interrupts\n\n" + interruptHelp + "\n")
+
+	out.Display(engine.Display{Data: engine.Bundle{"text/plain": t.String(), "text/markdown": md.String()}})
+	return engine.ExecuteResult{}
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
