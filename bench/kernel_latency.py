@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""Startup and execute latency of gopar vs ipykernel, same client, same run.
+
+    /usr/bin/python3 bench/kernel_latency.py --gopar PATH/TO/gopar [--starts 7] [--executes 200]
+
+It installs the gopar kernelspec (from the given binary) and an ipykernel
+kernelspec running Debian's /usr/bin/python3 into a temporary prefix, then,
+with jupyter_client:
+
+  * startup-to-ready: KernelManager.start_kernel() + client.wait_for_ready()
+    (a kernel_info reply and its iopub status), over --starts starts of each
+    kernel, alternating between the two;
+  * execute round trip of a trivial cell ("1+1" for both): from sending
+    execute_request until both the execute_reply and the status idle that
+    closes the request have arrived, --executes times after a warm-up,
+    in alternating blocks.
+
+It prints a table and the ratios gopar/ipykernel. It exits non-zero only
+if a kernel fails to start or answers wrongly, never on the numbers.
+"""
+
+import argparse
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from queue import Empty
+
+
+def pct(values, p):
+    s = sorted(values)
+    k = min(len(s) - 1, max(0, int(round(p / 100.0 * (len(s) - 1)))))
+    return s[k]
+
+
+def wait_ready(kc, timeout=60):
+    """Wait until a kernel_info_request gets its reply on shell and its
+    status on iopub: what jupyter_client's wait_for_ready waits for, without
+    the fixed 0.2 s iopub flush it adds at the end."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        msg_id = kc.kernel_info()
+        try:
+            while True:
+                reply = kc.get_shell_msg(timeout=1)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            while True:
+                msg = kc.get_iopub_msg(timeout=0.2)
+                if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status":
+                    return
+        except Empty:
+            continue
+    raise SystemExit("kernel not ready after %ss" % timeout)
+
+
+def start(name, stock=False):
+    """Start kernel name and return (seconds to ready, manager, client).
+    With stock, readiness is jupyter_client's own wait_for_ready."""
+    from jupyter_client import KernelManager
+
+    t0 = time.perf_counter()
+    km = KernelManager(kernel_name=name)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    if stock:
+        kc.wait_for_ready(timeout=60)
+    else:
+        wait_ready(kc)
+    return time.perf_counter() - t0, km, kc
+
+
+def stop(km, kc):
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+
+
+def roundtrip(kc, code, want):
+    t0 = time.perf_counter()
+    msg_id = kc.execute(code)
+    while True:
+        reply = kc.get_shell_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    result = None
+    while True:
+        msg = kc.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "execute_result":
+            result = msg["content"]["data"].get("text/plain")
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    dt = time.perf_counter() - t0
+    if reply["content"]["status"] != "ok" or result != want:
+        raise SystemExit("%r gave status %s, result %r (want %r)" % (code, reply["content"]["status"], result, want))
+    return dt
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--gopar", required=True, help="the gopar binary to measure")
+    ap.add_argument("--starts", type=int, default=7, help="kernel starts per kernel")
+    ap.add_argument("--executes", type=int, default=200, help="measured executes per kernel")
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="gopar-bench-")
+    try:
+        data = os.path.join(tmp, "share", "jupyter")
+        subprocess.run([os.path.abspath(args.gopar), "install", "--prefix", tmp, "--name", "gopar-bench"],
+                       check=True, stdout=subprocess.DEVNULL)
+        ipk = os.path.join(data, "kernels", "ipykernel-bench")
+        os.makedirs(ipk)
+        with open(os.path.join(ipk, "kernel.json"), "w") as f:
+            json.dump({"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                       "display_name": "ipykernel (bench)", "language": "python"}, f)
+        os.environ["JUPYTER_PATH"] = data
+        os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
+        os.environ["JUPYTER_DATA_DIR"] = os.path.join(tmp, "data")
+        os.environ["JUPYTER_CONFIG_DIR"] = os.path.join(tmp, "config")
+        os.environ["IPYTHONDIR"] = os.path.join(tmp, "ipython")
+        os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+
+        kernels = [("gopar", "gopar-bench"), ("ipykernel", "ipykernel-bench")]
+        startup = {k: [] for k, _ in kernels}
+        stock = {k: [] for k, _ in kernels}
+        for _ in range(args.starts):
+            for label, name in kernels:
+                for series, use_stock in ((startup, False), (stock, True)):
+                    dt, km, kc = start(name, stock=use_stock)
+                    series[label].append(dt)
+                    stop(km, kc)
+
+        clients = {}
+        for label, name in kernels:
+            _, km, kc = start(name)
+            clients[label] = (km, kc)
+            for _ in range(20):
+                roundtrip(kc, "1+1", "2")
+        execs = {k: [] for k, _ in kernels}
+        blocks = 4
+        per = max(1, args.executes // blocks)
+        for _ in range(blocks):
+            for label, _ in kernels:
+                kc = clients[label][1]
+                for _ in range(per):
+                    execs[label].append(roundtrip(kc, "1+1", "2"))
+        for km, kc in clients.values():
+            stop(km, kc)
+        clients.clear()
+        gc.collect()  # close the clients now, not during interpreter exit
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    ms = lambda s: "%7.1f ms" % (s * 1000)
+    print("kernel latency, %d starts and %d executes of '1+1' per kernel (jupyter_client %s)"
+          % (args.starts, len(execs["gopar"]), __import__("jupyter_client").__version__))
+    print("startup = start_kernel() until a kernel_info reply and its iopub status arrive;")
+    print("wait_for_ready = the same with jupyter_client's wait_for_ready (adds a fixed 0.2 s iopub flush);")
+    print("execute = execute_request until execute_reply and status idle, cell '1+1'")
+    cols = ("kernel", "startup p50", "startup min", "w_f_r p50", "execute p50", "execute p95")
+    print("%-10s %12s %12s %12s %12s %12s" % cols)
+    med = statistics.median
+    for label, _ in kernels:
+        print("%-10s %12s %12s %12s %12s %12s" % (label, ms(med(startup[label])), ms(min(startup[label])), ms(med(stock[label])),
+                                                  ms(pct(execs[label], 50)), ms(pct(execs[label], 95))))
+    r = lambda a, b: a / b if b else float("nan")
+    g, p = "gopar", "ipykernel"
+    print("ratio gopar/ipykernel: startup p50 %.3f (aim < 0.15), wait_for_ready p50 %.3f, execute p50 %.3f (aim < 0.35), execute p95 %.3f"
+          % (r(med(startup[g]), med(startup[p])), r(med(stock[g]), med(stock[p])),
+             r(pct(execs[g], 50), pct(execs[p], 50)), r(pct(execs[g], 95), pct(execs[p], 95))))
+
+
+if __name__ == "__main__":
+    main()

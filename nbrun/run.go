@@ -1,0 +1,452 @@
+// Package nbrun executes a Jupyter notebook in-process with an
+// engine.Engine, without Jupyter, and writes the executed notebook (nbformat
+// 4.5) and a self-contained HTML report. It is what `gopar run` does.
+package nbrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gopar/gopar/kernel/engine"
+)
+
+// Options tells Run what to read and write.
+type Options struct {
+	// Input is the notebook to execute.
+	Input string
+	// Output is where the executed notebook goes; empty means
+	// DefaultOutput(Input). It may equal Input.
+	Output string
+	// HTML is where the HTML report goes; empty means no report.
+	HTML string
+	// Timeout limits each cell; 0 means no limit.
+	Timeout time.Duration
+	// AllowErrors keeps running after a failing cell (Run then returns
+	// nil); otherwise the first failing cell stops the run.
+	AllowErrors bool
+	// Log receives one progress line per cell; nil means none.
+	Log io.Writer
+}
+
+// DefaultOutput is the executed notebook's path when none is given:
+// NAME.ipynb becomes NAME.out.ipynb beside it.
+func DefaultOutput(input string) string {
+	return strings.TrimSuffix(input, filepath.Ext(input)) + ".out.ipynb"
+}
+
+// CellError is a cell that failed.
+type CellError struct {
+	// Index is the cell's position in the notebook, counting all cells
+	// from 1.
+	Index int
+	// FirstLine is the first non-blank line of the cell's source.
+	FirstLine string
+	// Err is the engine's error.
+	Err *engine.Error
+}
+
+// Error names the cell and the error.
+func (e *CellError) Error() string {
+	return fmt.Sprintf("cell %d (%s): %v", e.Index, e.FirstLine, e.Err)
+}
+
+// KernelSpec is the kernelspec recorded in executed notebooks' metadata.
+var KernelSpec = map[string]any{"name": "gopar", "display_name": "Go (gopar)", "language": "go"}
+
+// Run reads opts.Input, executes it with eng, and writes the executed
+// notebook and, when asked, the HTML report. Both are written even when a
+// cell fails, so the report shows the error; the error is then returned (a
+// *CellError) unless opts.AllowErrors. Run does not close eng.
+func Run(ctx context.Context, eng engine.Engine, opts Options) error {
+	nb, err := ReadNotebook(opts.Input)
+	if err != nil {
+		return err
+	}
+	out := opts.Output
+	if out == "" {
+		out = DefaultOutput(opts.Input)
+	}
+	start := time.Now()
+	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, AllowErrors: opts.AllowErrors, Log: opts.Log})
+	if err := nb.WriteFile(out); err != nil {
+		return errors.Join(runErr, err)
+	}
+	logf(opts.Log, "wrote %s\n", out)
+	if opts.HTML != "" {
+		title := strings.TrimSuffix(filepath.Base(opts.Input), filepath.Ext(opts.Input))
+		r := Report{Title: title, Engine: eng.Info(), Started: start, Elapsed: time.Since(start)}
+		f, err := os.CreateTemp(filepath.Dir(opts.HTML), "."+filepath.Base(opts.HTML)+".*")
+		if err != nil {
+			return errors.Join(runErr, err)
+		}
+		defer os.Remove(f.Name())
+		err = RenderHTML(f, nb, r)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Chmod(f.Name(), 0o644)
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), opts.HTML)
+		}
+		if err != nil {
+			return errors.Join(runErr, fmt.Errorf("%s: %v", opts.HTML, err))
+		}
+		logf(opts.Log, "wrote %s\n", opts.HTML)
+	}
+	return runErr
+}
+
+// ExecOptions tunes Execute.
+type ExecOptions struct {
+	// Timeout limits each cell; 0 means no limit.
+	Timeout time.Duration
+	// AllowErrors runs on after failing cells and makes Execute return nil.
+	AllowErrors bool
+	// Log receives one progress line per cell; nil means none.
+	Log io.Writer
+	// Grace is how long to wait for the engine to return after a cell's
+	// context is cancelled before giving up on it; 0 means 10 s.
+	Grace time.Duration
+}
+
+// Execute runs the notebook's code cells in order with eng, replacing
+// their outputs and execution counts, and updates the notebook's metadata
+// (kernelspec, language_info) and format (4.5). A cell whose tags include
+// "raises-exception" may fail without stopping the run. After a failing
+// cell, the cells that were not run are left without outputs. The returned
+// error is a *CellError, or the context's error if ctx ends first.
+func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOptions) error {
+	nb.Upgrade()
+	info := eng.Info()
+	nb.Metadata["kernelspec"] = KernelSpec
+	if info.LanguageInfo != nil {
+		nb.Metadata["language_info"] = info.LanguageInfo
+	}
+	grace := opts.Grace
+	if grace == 0 {
+		grace = 10 * time.Second
+	}
+	col := &collector{nb: nb, cur: -1}
+	count := 0
+	var firstErr error
+	total := 0
+	for _, c := range nb.Cells {
+		if c.CellType == "code" {
+			total++
+		}
+	}
+	done := 0
+	for i, c := range nb.Cells {
+		if c.CellType != "code" {
+			continue
+		}
+		c.Outputs = nil
+		c.ExecutionCount = nil
+		if firstErr != nil && !opts.AllowErrors {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		done++
+		if strings.TrimSpace(string(c.Source)) == "" {
+			continue
+		}
+		count++
+		n := count
+		c.ExecutionCount = &n
+		col.begin(i)
+		began := time.Now()
+		res, timedOut, err := runCell(ctx, eng, engine.ExecuteRequest{Code: string(c.Source), StoreHistory: true, ExecutionCount: n}, col, opts.Timeout, grace)
+		ended := time.Now()
+		if err != nil {
+			// The engine did not come back in time: record it as the
+			// cell's error.
+			res.Err = &engine.Error{Name: "Timeout", Value: err.Error(), Traceback: []string{err.Error()}}
+		} else if timedOut {
+			msg := fmt.Sprintf("cell timed out after %v", opts.Timeout)
+			if res.Err == nil {
+				res.Err = &engine.Error{Name: "Timeout", Value: msg, Traceback: []string{msg}}
+			} else {
+				res.Err.Value = msg + ": " + res.Err.Value
+			}
+		}
+		col.finish(c, n, res)
+		setTiming(c, began, ended)
+		status := "ok"
+		if res.Err != nil {
+			status = "error: " + res.Err.Error()
+			cerr := &CellError{Index: i + 1, FirstLine: firstLine(string(c.Source)), Err: res.Err}
+			if !hasTag(c, "raises-exception") && firstErr == nil {
+				firstErr = cerr
+			}
+			if hasTag(c, "raises-exception") {
+				status = "expected " + status
+			}
+		}
+		logf(opts.Log, "[%d/%d] cell %d In [%d] %.2fs %s\n", done, total, i+1, n, ended.Sub(began).Seconds(), status)
+	}
+	col.end()
+	var ce *CellError
+	if opts.AllowErrors && errors.As(firstErr, &ce) && ctx.Err() == nil {
+		return nil
+	}
+	return firstErr
+}
+
+// runCell runs one cell with a per-cell timeout, and tells whether the
+// timeout struck. If the engine does not return within grace after the
+// cell's context ends, runCell gives up with an error (the engine's
+// goroutine is abandoned).
+func runCell(ctx context.Context, eng engine.Engine, req engine.ExecuteRequest, out engine.Output, timeout, grace time.Duration) (res engine.ExecuteResult, timedOut bool, err error) {
+	cctx, cancel := context.WithCancel(ctx)
+	if timeout > 0 {
+		cctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
+	ch := make(chan engine.ExecuteResult, 1)
+	go func() {
+		var res engine.ExecuteResult
+		defer func() {
+			if r := recover(); r != nil {
+				res = engine.ExecuteResult{Err: &engine.Error{Name: "panic", Value: fmt.Sprint(r), Traceback: []string{fmt.Sprintf("engine panic: %v", r)}}}
+			}
+			ch <- res
+		}()
+		res = eng.Execute(cctx, req, out)
+	}()
+	select {
+	case res := <-ch:
+		return res, ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded), nil
+	case <-cctx.Done():
+	}
+	timedOut = ctx.Err() == nil
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case res := <-ch:
+		return res, timedOut, nil
+	case <-t.C:
+		if !timedOut {
+			return engine.ExecuteResult{}, false, fmt.Errorf("interrupted (%v), and the engine did not stop within %v", ctx.Err(), grace)
+		}
+		return engine.ExecuteResult{}, true, fmt.Errorf("cell timed out after %v, and the engine did not stop within %v", timeout, grace)
+	}
+}
+
+func setTiming(c *Cell, began, ended time.Time) {
+	if c.Metadata == nil {
+		c.Metadata = map[string]any{}
+	}
+	const layout = "2006-01-02T15:04:05.000000Z"
+	c.Metadata["execution"] = map[string]any{
+		"shell.execute_reply.started": began.UTC().Format(layout),
+		"shell.execute_reply":         ended.UTC().Format(layout),
+	}
+}
+
+func hasTag(c *Cell, tag string) bool {
+	tags, _ := c.Metadata["tags"].([]any)
+	for _, t := range tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// firstLine returns the first non-blank line of src, trimmed and cut to 60
+// characters.
+func firstLine(src string) string {
+	for _, l := range strings.Split(src, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if r := []rune(l); len(r) > 60 {
+			l = string(r[:57]) + "..."
+		}
+		return l
+	}
+	return ""
+}
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+// collector implements engine.Output for a notebook run: it appends
+// outputs to the running cell the way a Jupyter frontend does.
+type collector struct {
+	mu           sync.Mutex
+	nb           *Notebook
+	cur          int  // index of the running cell, -1 for none
+	clearPending bool // a Clear(wait=true) waits for the next output
+	ended        bool // the run is over: the notebook must not change
+}
+
+var _ engine.Output = (*collector)(nil)
+
+func (c *collector) begin(i int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cur = i
+	c.clearPending = false
+}
+
+// finish adds the cell's result and error, and tidies its streams.
+func (c *collector) finish(cell *Cell, n int, res engine.ExecuteResult) {
+	for _, p := range res.Payloads {
+		if p["source"] == "page" {
+			if data, ok := p["data"].(map[string]any); ok {
+				c.add(&Output{OutputType: "display_data", Data: data, Metadata: map[string]any{}})
+			}
+		}
+	}
+	if r := res.Result; r != nil {
+		count := n
+		c.add(&Output{OutputType: "execute_result", Data: bundle(r.Data), Metadata: r.Metadata, ExecutionCount: &count, displayID: r.ID})
+	}
+	if e := res.Err; e != nil {
+		c.add(&Output{OutputType: "error", EName: e.Name, EValue: e.Value, Traceback: e.Traceback})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, o := range cell.Outputs {
+		if o.OutputType == "stream" {
+			o.Text = collapseCR(o.Text)
+		}
+	}
+}
+
+// end stops collecting: later output is dropped.
+func (c *collector) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cur = -1
+	c.ended = true
+}
+
+func bundle(b engine.Bundle) map[string]any {
+	m := make(map[string]any, len(b))
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// cell returns the running cell, applying a pending clear; nil when no
+// cell runs. c.mu must be held.
+func (c *collector) cell() *Cell {
+	if c.cur < 0 {
+		return nil
+	}
+	cell := c.nb.Cells[c.cur]
+	if c.clearPending {
+		cell.Outputs = nil
+		c.clearPending = false
+	}
+	return cell
+}
+
+func (c *collector) add(o *Output) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cell := c.cell(); cell != nil {
+		cell.Outputs = append(cell.Outputs, o)
+	}
+}
+
+// Stream appends text to the running cell, merged into the last output
+// when that is the same stream.
+func (c *collector) Stream(name, text string) {
+	if text == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cell := c.cell()
+	if cell == nil {
+		return
+	}
+	if n := len(cell.Outputs); n > 0 {
+		if last := cell.Outputs[n-1]; last.OutputType == "stream" && last.Name == name {
+			last.Text += text
+			return
+		}
+	}
+	cell.Outputs = append(cell.Outputs, &Output{OutputType: "stream", Name: name, Text: text})
+}
+
+// Display appends a display_data output, or with d.Update replaces the data
+// of every earlier output shown with d.ID, in any cell.
+func (c *collector) Display(d engine.Display) {
+	if d.Update {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if d.ID == "" || c.ended {
+			return
+		}
+		for _, cell := range c.nb.Cells {
+			for _, o := range cell.Outputs {
+				if o.displayID == d.ID {
+					o.Data = bundle(d.Data)
+					o.Metadata = d.Metadata
+				}
+			}
+		}
+		return
+	}
+	c.add(&Output{OutputType: "display_data", Data: bundle(d.Data), Metadata: d.Metadata, displayID: d.ID})
+}
+
+// Clear clears the running cell's outputs now, or with wait when the next
+// output arrives.
+func (c *collector) Clear(wait bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if wait {
+		c.clearPending = c.cur >= 0
+		return
+	}
+	c.clearPending = false
+	if c.cur >= 0 {
+		c.nb.Cells[c.cur].Outputs = nil
+	}
+}
+
+// Input fails: a batch run has no user to ask.
+func (c *collector) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	return "", engine.ErrNoStdin
+}
+
+// collapseCR applies carriage returns the way a terminal (and JupyterLab)
+// shows them: within each line, only the text after the last "\r" stays.
+func collapseCR(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if j := strings.LastIndexByte(strings.TrimRight(l, "\r"), '\r'); j >= 0 {
+			l = l[j+1:]
+		}
+		lines[i] = strings.TrimRight(l, "\r")
+	}
+	return strings.Join(lines, "\n")
+}
