@@ -1,0 +1,5 @@
+//go:build !race
+
+package parlib
+
+const raceEnabled = false
