@@ -1,0 +1,107 @@
+package interp
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/parlib"
+)
+
+// The pair below measures the cost of calling compiled parlib code from a
+// cell against calling it directly:
+//
+//	go test -run '^$' -bench 'SlowSeries' -benchtime 5x ./interp/
+//
+// The ratio Cell/Direct is the engine's overhead on a native call.
+
+const benchTerms = 100_000_000
+
+func BenchmarkSlowSeriesDirect(b *testing.B) {
+	for range b.N {
+		parlib.SlowSeries(benchTerms, 1)
+	}
+}
+
+func BenchmarkSlowSeriesCell(b *testing.B) {
+	e, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	out := &testOutput{}
+	run := func(code string) {
+		if res := e.Execute(context.Background(), engine.ExecuteRequest{Code: code}, out); res.Err != nil {
+			b.Fatal(res.Err.String())
+		}
+	}
+	run("n := 100_000_000")
+	b.ResetTimer()
+	for range b.N {
+		run("parlib.SlowSeries(n, 1)")
+	}
+}
+
+// BenchmarkTrivialCell is the engine's fixed cost per cell.
+func BenchmarkTrivialCell(b *testing.B) {
+	e, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	out := &testOutput{}
+	b.ResetTimer()
+	for range b.N {
+		if res := e.Execute(context.Background(), engine.ExecuteRequest{Code: "x := 1\nx + 1"}, out); res.Err != nil {
+			b.Fatal(res.Err.String())
+		}
+	}
+}
+
+// BenchmarkNew is the cost of starting an engine (part of kernel startup).
+func BenchmarkNew(b *testing.B) {
+	for range b.N {
+		e, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Close()
+	}
+}
+
+// BenchmarkSlowSeriesOverhead alternates a direct call and the same call
+// from a cell, so that both see the same machine load, and reports the
+// ratio of the fastest runs (cell/direct).
+func BenchmarkSlowSeriesOverhead(b *testing.B) {
+	e, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	out := &testOutput{}
+	run := func(code string) {
+		if res := e.Execute(context.Background(), engine.ExecuteRequest{Code: code}, out); res.Err != nil {
+			b.Fatal(res.Err.String())
+		}
+	}
+	run("n := 100_000_000")
+	best := func(cur, d time.Duration) time.Duration {
+		if cur == 0 || d < cur {
+			return d
+		}
+		return cur
+	}
+	var direct, cell time.Duration
+	for range b.N {
+		t0 := time.Now()
+		parlib.SlowSeries(benchTerms, 1)
+		direct = best(direct, time.Since(t0))
+		t0 = time.Now()
+		run("parlib.SlowSeries(n, 1)")
+		cell = best(cell, time.Since(t0))
+	}
+	b.ReportMetric(float64(cell)/float64(direct), "cell/direct")
+	b.ReportMetric(float64(direct.Milliseconds()), "direct-ms")
+	b.ReportMetric(float64(cell.Milliseconds()), "cell-ms")
+}

@@ -1,0 +1,329 @@
+package interp
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopar/gopar/kernel/engine"
+)
+
+// TestCells runs sequences of cells in one engine and checks each cell's
+// result, stdout, or error.
+func TestCells(t *testing.T) {
+	type cell struct {
+		code   string
+		result string // expected text/plain result ("" = none)
+		stdout string // expected stdout (checked when not "")
+		ename  string // expected error name ("" = success)
+		errHas string // substring of the traceback
+	}
+	cases := []struct {
+		name  string
+		cells []cell
+	}{
+		{"mixed cell", []cell{{code: `import "fmt"
+var wg sync.WaitGroup
+const k = 2
+type P struct{ X int }
+func (p P) Double() int { return p.X * k }
+s := 0
+for i := 0; i < 4; i++ {
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = i }()
+	s += i
+}
+wg.Wait()
+fmt.Println("sum", s)
+P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
+		{"no result after statement", []cell{{code: "x := 3\nx++", result: ""}}},
+		{"no result for call without value", []cell{{code: "func f() {}\nf()", result: ""}}},
+		{"fmt.Println shows no result", []cell{{code: `fmt.Println("a")`, result: "", stdout: "a\n"}}},
+		{"multiple values", []cell{{code: "func two() (int, error) { return 7, nil }\ntwo()", result: "(7, <nil>)"}}},
+		{"string result quoted", []cell{{code: `strings.Repeat("ab", 2)`, result: `"abab"`}}},
+		{"re-run cell", []cell{
+			{code: "n := 1\nfunc f() int { return n }\ntype T struct{ A int }\nf()", result: "1"},
+			{code: "n := 1\nfunc f() int { return n }\ntype T struct{ A int }\nf()", result: "1"},
+		}},
+		{"redefined func seen by earlier callers", []cell{
+			{code: "func inner() int { return 1 }\nfunc outer() int { return inner() * 10 }\nouter()", result: "10"},
+			{code: "func inner() int { return 2 }\nouter()", result: "20"},
+		}},
+		{"redefined func with new signature", []cell{
+			{code: "func h() int { return 1 }\nfunc user() int { return h() }\nuser()", result: "1"},
+			{code: "func h() int64 { return 5 }\nh()", result: "5"},
+		}},
+		{"redeclared variable seen by functions", []cell{
+			{code: "limit := 10\nfunc lim() int { return limit }\nlim()", result: "10"},
+			{code: "limit := 20\nlim()", result: "20"},
+		}},
+		{"redefined method", []cell{
+			{code: "type M struct{}\nfunc (M) Name() string { return \"one\" }\nM{}.Name()", result: `"one"`},
+			{code: "func (M) Name() string { return \"two\" }\nM{}.Name()", result: `"two"`},
+		}},
+		{"type redefinition", []cell{
+			{code: "type Shape struct{ A int }", result: ""},
+			{code: "type Shape struct{ A int }\nShape{1}", result: "{A:1}"},
+			{code: "// Shape is a shape.\ntype Shape struct {\n\tA int // the A\n}", result: ""},
+			{code: "type Shape struct{ A, B int }", ename: "CompileError", errHas: "%reset"},
+		}},
+		{"forward references in one cell", []cell{
+			{code: "func a() int { return b() + 1 }\nfunc b() int { return 41 }\na()", result: "42"},
+		}},
+		{"import twice", []cell{
+			{code: `import "fmt"`},
+			{code: "import (\n\t\"fmt\"\n\t\"math\"\n)\nfmt.Sprint(math.Sqrt(4))", result: `"2"`},
+		}},
+		{"auto-import", []cell{
+			{code: `strings.ToUpper("go") + strconv.Itoa(1)`, result: `"GO1"`},
+			{code: `sort.Ints([]int{2, 1}); math.Pi > 3`, result: "true"},
+		}},
+		{"gopar packages without import", []cell{
+			{code: `parlib.ErrCanceled != nil`, result: "true"},
+			{code: `p := plot.New(); p != nil`, result: "true"},
+			{code: `m := mat.NewDense(2, 2, []float64{1, 2, 3, 4}); m.At(1, 0)`, result: "3"},
+		}},
+		{"loop variable per iteration", []cell{
+			{code: "var fs []func() int\nfor i := 0; i < 3; i++ { fs = append(fs, func() int { return i }) }\nfs[0]() + fs[1]()*10 + fs[2]()*100", result: "210"},
+			{code: "var gs []func() string\nfor _, s := range []string{\"a\", \"b\"} { gs = append(gs, func() string { return s }) }\ngs[0]() + gs[1]()", result: `"ab"`},
+		}},
+		{"loop variable in goroutines", []cell{
+			{code: "var mu sync.Mutex\nseen := map[int]bool{}\nvar wg sync.WaitGroup\nfor i := 0; i < 50; i++ {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); time.Sleep(time.Millisecond); mu.Lock(); seen[i] = true; mu.Unlock() }()\n}\nwg.Wait()\nlen(seen)", result: "50"},
+			{code: "clear(seen)\nfor _, v := range []int{1, 2, 3, 4} {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); time.Sleep(time.Millisecond); mu.Lock(); seen[v] = true; mu.Unlock() }()\n}\nwg.Wait()\nlen(seen)", result: "4"},
+		}},
+		{"loop variable inside a function", []cell{
+			{code: "func mk() []func() int { var fs []func() int; for i := range 3 { fs = append(fs, func() int { return i }) }; return fs }\nfs := mk()\nfs[0]() + fs[2]()*10", result: "20"},
+		}},
+		{"range over int", []cell{
+			{code: "t := 0\nfor i := range 10 { t += i }\nt", result: "45"},
+			{code: "n := int64(4)\nc := 0\nfor range n { c++ }\nc", result: "4"},
+			{code: "func count(n int) int { c := 0; for i := range n { c += i }; return c }\ncount(5)", result: "10"},
+		}},
+		{"range over function", []cell{
+			{code: "func upTo(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := range n { if !yield(i) { return } } } }\nfunc pairs(yield func(string, int) bool) { _ = yield(\"a\", 1) && yield(\"b\", 2) }", result: ""},
+			{code: "s := 0\nfor v := range upTo(10) {\n\tif v == 2 { continue }\n\tif v == 5 { break }\n\ts += v\n}\ns", result: "8"},
+			{code: "out := \"\"\nfor k, v := range pairs { out += k + strconv.Itoa(v) }\nout", result: `"a1b2"`},
+			{code: "func first() int { for v := range upTo(3) { return v }; return -1 }", ename: "UnsupportedError", errHas: "yield func"},
+		}},
+		{"generic function", []cell{
+			{code: "func Sum[T int | float64](s []T) T { var t T; for _, v := range s { t += v }; return t }\nSum([]float64{1.5, 2})", result: "3.5"},
+			{code: "func Map[T, U any](s []T, f func(T) U) []U { var r []U; for _, v := range s { r = append(r, f(v)) }; return r }\nMap([]int{1}, func(x int) string { return \"s\" })", ename: "CompileError", errHas: "type arguments explicitly"},
+			{code: "Map[int, string]([]int{1, 2}, func(x int) string { return strconv.Itoa(x) })", result: `["1" "2"]`},
+		}},
+		{"compile error position", []cell{
+			{code: "x := 1\n\ty := x +\n\t\tundefinedThing", ename: "CompileError", errHas: "In [@] line 3:3: undefined: undefinedThing\n    \t\tundefinedThing\n    \t\t^"},
+			{code: "z := undefinedName + 1", ename: "CompileError", errHas: "line 1:6: undefined: undefinedName"},
+		}},
+		{"syntax error position", []cell{
+			{code: "a := 1\nb := (a +\n", ename: "SyntaxError", errHas: "line 3"},
+		}},
+		{"panic with call chain", []cell{
+			{code: "func boom() { panic(\"bad\") }\nfunc mid() { boom() }", result: ""},
+			{code: "\nmid()", ename: "panic", errHas: "line 1, in boom"},
+		}},
+		{"runtime error", []cell{
+			{code: "var m map[string]int\nm[\"a\"] = 1", ename: "runtime error", errHas: "nil map"},
+		}},
+		{"os.Exit intercepted", []cell{
+			{code: "os.Exit(2)", ename: "Exit", errHas: "os.Exit(2)"},
+			{code: "1 + 1", result: "2"},
+		}},
+		{"func main is an ordinary function", []cell{
+			{code: "func main() { fmt.Println(\"main ran\") }", result: "", stdout: ""},
+			{code: "fmt.Print(\"one\")\n1", result: "1", stdout: "one"}, // main did not run
+			{code: "main()", stdout: "main ran\n"},
+		}},
+		{"top-level defer refused", []cell{
+			{code: "defer fmt.Println(\"x\")", ename: "CompileError", errHas: "put it inside a func"},
+			{code: "fmt.Print(\"two\")\n2", result: "2", stdout: "two"}, // no deferred call ran
+		}},
+		{"embedded methods and Stringer types", []cell{
+			{code: "type Base struct{ ID int }\nfunc (b Base) Describe() string { return fmt.Sprint(\"id \", b.ID) }\ntype Item struct {\n\tBase\n\tName string\n}\nItem{Base{7}, \"x\"}.Describe()", result: `"id 7"`},
+			{code: "type Celsius float64\nfunc (c Celsius) String() string { return fmt.Sprintf(\"%.1f°C\", float64(c)) }\nvar c Celsius = 21.5\nc", result: "21.5°C"},
+		}},
+		{"log.Fatal intercepted", []cell{
+			{code: `log.Fatal("fatal")`, ename: "panic", errHas: "fatal"},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t)
+			for _, c := range tc.cells {
+				res, out := exec(t, e, c.code)
+				if c.ename != "" {
+					if res.Err == nil {
+						t.Fatalf("cell %q: want error %s, got result %q", c.code, c.ename, resultText(res))
+					}
+					want := strings.ReplaceAll(c.errHas, "In [@]", "In ["+itoa(execCount)+"]")
+					if res.Err.Name != c.ename || !strings.Contains(res.Err.String(), want) {
+						t.Fatalf("cell %q: got %s\n%s\nwant %s containing %q", c.code, res.Err.Error(), res.Err.String(), c.ename, want)
+					}
+					continue
+				}
+				if res.Err != nil {
+					t.Fatalf("cell %q failed: %s\n%s\nstderr: %s", c.code, res.Err.Error(), res.Err.String(), out.text("stderr"))
+				}
+				if got := resultText(res); got != c.result {
+					t.Fatalf("cell %q: result %q, want %q (stderr %q)", c.code, got, c.result, out.text("stderr"))
+				}
+				if c.stdout != "" && out.text("stdout") != c.stdout {
+					t.Fatalf("cell %q: stdout %q, want %q", c.code, out.text("stdout"), c.stdout)
+				}
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0) + func() string { return fmtInt(n) }())
+}
+
+func fmtInt(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	s := ""
+	for n > 0 {
+		s = string(rune('0'+n%10)) + s
+		n /= 10
+	}
+	return s
+}
+
+// TestGoroutinePanic checks that a panic in a goroutine started by a cell
+// does not kill the process and is reported in that cell or the next one.
+func TestGoroutinePanic(t *testing.T) {
+	e := newEngine(t)
+	res, _ := exec(t, e, "done := make(chan bool)\ngo func() { defer close(done); panic(\"in go\") }()\n<-done\ntime.Sleep(10*time.Millisecond)")
+	if res.Err == nil || res.Err.Name != "panic" || !strings.Contains(res.Err.Value, "in go") {
+		t.Fatalf("want the goroutine panic as the cell's error, got %+v", res.Err)
+	}
+	// A goroutine that panics after its cell ended: reported by the next cell.
+	mustRun(t, e, "go func() { time.Sleep(20 * time.Millisecond); var m map[int]int; m[0] = 1 }()")
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasGoPanic(e) {
+		if time.Now().After(deadline) {
+			t.Fatal("goroutine panic never recorded")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	res, out := exec(t, e, "1")
+	if res.Err != nil || !strings.Contains(out.text("stderr"), "nil map") {
+		t.Fatalf("late goroutine panic not reported: err %v stderr %q", res.Err, out.text("stderr"))
+	}
+	// go with a compiled function and hoisted arguments.
+	r, _ := mustRun(t, e, "ch := make(chan int, 1)\nv := 5\nsend := func(c chan int, x int) { c <- x }\ngo send(ch, v)\nv = 6\n<-ch")
+	if r != "5" {
+		t.Fatalf("go statement arguments must be evaluated at the go statement: got %s", r)
+	}
+}
+
+func errText(r engine.ExecuteResult) string {
+	if r.Err == nil {
+		return ""
+	}
+	return r.Err.String()
+}
+
+// TestStreams checks that stdout and stderr are kept apart and in order,
+// from interpreted and compiled code, and that output of a goroutine that
+// outlives its cell goes to the cell running at the time.
+func TestStreams(t *testing.T) {
+	e := newEngine(t)
+	res, out := exec(t, e, `fmt.Println("a")
+println("b")
+fmt.Fprintln(os.Stderr, "c")
+os.Stdout.WriteString("d\n")
+log.SetFlags(0)
+log.Print("e")
+for i := range 3 { fmt.Print(i) }
+fmt.Println()
+print("f\n")`)
+	if res.Err != nil {
+		t.Fatal(res.Err.String())
+	}
+	if got := out.text("stdout"); got != "a\nd\n012\n" {
+		t.Errorf("stdout %q", got)
+	}
+	if got := out.text("stderr"); got != "b\nc\ne\nf\n" {
+		t.Errorf("stderr %q", got)
+	}
+	// Many lines from goroutines: none lost.
+	_, out = exec(t, e, "var wg sync.WaitGroup\nfor g := range 4 { wg.Add(1); go func() { defer wg.Done(); for i := range 250 { fmt.Println(g, i) } }() }\nwg.Wait()")
+	if n := strings.Count(out.text("stdout"), "\n"); n != 1000 {
+		t.Errorf("got %d lines of goroutine output, want 1000", n)
+	}
+	// A goroutine that prints after its cell ended.
+	mustRun(t, e, "later := make(chan bool)\nprinted := make(chan bool)\ngo func() { <-later; fmt.Println(\"late line\"); close(printed) }()")
+	_, out2 := exec(t, e, "close(later)\n<-printed")
+	if !strings.Contains(out2.text("stdout"), "late line") {
+		t.Errorf("late output went elsewhere: %q", out2.text("stdout"))
+	}
+}
+
+// TestInterrupt checks that a cancelled context stops a cell promptly, that
+// interrupted code never resumes, and that earlier definitions are kept.
+func TestInterrupt(t *testing.T) {
+	e := newEngine(t)
+	mustRun(t, e, "kept := 42\nresumed := false")
+	for _, code := range []string{
+		"for {}",
+		"ch := make(chan int)\n<-ch",
+		"time.Sleep(time.Hour)\nresumed = true",
+		"select {}",
+		"parlib.For(1<<40, func(i int) { })",
+		"var wg sync.WaitGroup\nwg.Add(1)\ngo func() { defer wg.Done(); for {} }()\nwg.Wait()\nresumed = true",
+		"func spin() { for {} }\nspin()",
+		// A blocking call of compiled code that nothing can interrupt: the
+		// cell returns at once, and the next one waits for the call to end.
+		"if true {\n\tfmt.Println(\"READY\")\n\texec.Command(\"sleep\", \"1\").Run()\n\tresumed = true\n}",
+	} {
+		for _, immediate := range []bool{false, true} {
+			ctx, cancel := context.WithCancel(context.Background())
+			ready := make(chan struct{})
+			out := &testOutput{ready: ready}
+			done := make(chan engine.ExecuteResult, 1)
+			src := code
+			if !strings.Contains(code, "READY") {
+				src = "fmt.Println(\"READY\")\n" + code
+			}
+			go func() { done <- e.Execute(ctx, engine.ExecuteRequest{Code: src}, out) }()
+			if !immediate {
+				<-ready // the cell runs its blocking statement next
+			}
+			start := time.Now()
+			cancel()
+			select {
+			case res := <-done:
+				if d := time.Since(start); d > time.Second {
+					t.Errorf("%q: returned %v after cancel", code, d)
+				}
+				if res.Err == nil || res.Err.Name != "Interrupt" {
+					t.Errorf("%q (immediate %v): want Interrupt, got %+v", code, immediate, res.Err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%q: not interrupted", code)
+			}
+			r, _ := mustRun(t, e, "kept")
+			if r != "42" {
+				t.Fatalf("after interrupting %q: kept = %s", code, r)
+			}
+			check := "resumed"
+			if strings.Contains(code, "exec.Command") {
+				// Give the blocked compiled call time to return while a cell
+				// runs: yaegi would resume the interrupted cell's top level.
+				check = "time.Sleep(1100 * time.Millisecond)\nresumed"
+			}
+			if r, _ := mustRun(t, e, check); r != "false" {
+				t.Fatalf("interrupted cell %q resumed", code)
+			}
+		}
+	}
+}
+
+func hasGoPanic(e *Engine) bool {
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	return len(e.st.goPanics) > 0
+}

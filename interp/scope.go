@@ -1,0 +1,141 @@
+package interp
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gopar/gopar/interp/complete"
+	"github.com/gopar/gopar/interp/magic"
+	"github.com/gopar/gopar/kernel/engine"
+)
+
+// Packages maps the package names cells can use (imported or importable
+// without an import line) to import paths.
+func (e *Engine) Packages() map[string]string {
+	st := e.st
+	out := make(map[string]string, len(st.packages)+len(st.imports))
+	for n, p := range st.packages {
+		out[n] = p
+	}
+	for n, p := range st.imports {
+		out[n] = p
+	}
+	return out
+}
+
+// Symbols returns the exported symbols of a preloaded package, as yaegi
+// holds them (a type is a nil pointer to it).
+func (e *Engine) Symbols(path string) map[string]reflect.Value {
+	ex := e.st.it.Symbols(path)
+	for k, v := range ex {
+		if strings.HasPrefix(k, path+"/") || k == path {
+			return v
+		}
+	}
+	return nil
+}
+
+// Globals returns the top-level names cells have defined, with the current
+// type and value of variables and constants. It is meant to be called
+// between cells (or by a magic); while a cell runs, or while an interrupted
+// cell is still blocked, types are those seen when the names were defined.
+func (e *Engine) Globals() map[string]complete.Global {
+	st := e.st
+	live := e.canEval(st)
+	if live && !e.executing {
+		defer e.mu.Unlock()
+	}
+	out := map[string]complete.Global{}
+	for n, g := range st.globals {
+		cg := complete.Global{Kind: g.kind, Type: g.typ, Signature: g.sig, Doc: g.doc}
+		if live && (g.kind == "var" || g.kind == "const") {
+			if v, ok := evalName(st, n); ok {
+				cg.Type, cg.Value = v.Type(), short(fmt.Sprintf("%v", v.Interface()))
+			}
+		}
+		if g.kind == "type" {
+			if v, ok := evalName(st, "(*"+n+")(nil)"); ok {
+				cg.Type = v.Type().Elem()
+			}
+		}
+		out[n] = cg
+	}
+	return out
+}
+
+// canEval reports whether names may be evaluated now, and then holds e.mu
+// (unless Execute holds it, for a magic).
+func (e *Engine) canEval(st *state) bool {
+	if !e.executing && !e.mu.TryLock() {
+		return false
+	}
+	if len(st.zombies) > 0 && !st.pruneZombies() {
+		if !e.executing {
+			e.mu.Unlock()
+		}
+		return false
+	}
+	return true
+}
+
+// evalName evaluates a global's name (no side effects).
+func evalName(st *state, name string) (v reflect.Value, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	v, err := st.it.Eval(name)
+	if err != nil || !v.IsValid() || !v.CanInterface() {
+		return reflect.Value{}, false
+	}
+	return v, true
+}
+
+// Scope is the engine as completion and inspection see it.
+func (e *Engine) Scope() complete.Scope { return e }
+
+// Vars lists user variables with their types and (shortened) values, sorted
+// by name.
+func (e *Engine) Vars() []magic.Var {
+	var out []magic.Var
+	for n, g := range e.Globals() {
+		if g.Kind != "var" {
+			continue
+		}
+		v := magic.Var{Name: n, Value: g.Value}
+		if g.Type != nil {
+			v.Type = g.Type.String()
+		}
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func short(s string) string {
+	const max = 60
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+// Complete proposes completions at cursor (in code points).
+func (e *Engine) Complete(code string, cursor int) engine.Completion {
+	return complete.Complete(code, cursor, e)
+}
+
+// Inspect describes the name at cursor; detail is 0 or 1.
+func (e *Engine) Inspect(code string, cursor, detail int) engine.Inspection {
+	return complete.Inspect(code, cursor, detail, e)
+}
+
+// IsComplete tells whether code is ready to run.
+func (e *Engine) IsComplete(code string) (status, indent string) {
+	return complete.IsComplete(code)
+}
