@@ -22,7 +22,7 @@ import (
 const python = "/usr/bin/python3"
 
 // debianPackages are what the end-to-end tests need.
-const debianPackages = "python3-jupyter-kernel-test jupyter-client jupyter-nbconvert python3-nbclient python3-ipykernel jupyter-console"
+const debianPackages = "python3-jupyter-kernel-test jupyter-client jupyter-nbconvert python3-nbclient python3-nbformat python3-ipykernel jupyter-console jupyter-notebook chromium chromium-driver python3-selenium fonts-liberation"
 
 // goparBin is the gopar binary built once for the tests.
 var goparBin string

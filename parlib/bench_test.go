@@ -55,7 +55,7 @@ func BenchmarkJuliaPrimes1e4(b *testing.B) {
 func buildSlowC(tb testing.TB) string {
 	gcc, err := exec.LookPath("gcc")
 	if err != nil {
-		tb.Skip("gcc not installed: the Go-vs-C comparison needs it")
+		tb.Fatal("gcc not installed: the Go-vs-C comparison needs it (apt-get install -y gcc)")
 	}
 	bin := filepath.Join(tb.TempDir(), "slowseries")
 	if out, err := exec.Command(gcc, "-O2", "-o", bin, "testdata/slowseries.c").CombinedOutput(); err != nil {
@@ -111,7 +111,7 @@ func BenchmarkSlowSeriesVsC(b *testing.B) {
 func BenchmarkCountPrimesVsPrimesieve(b *testing.B) {
 	ps, err := exec.LookPath("primesieve")
 	if err != nil {
-		b.Skip("primesieve not installed")
+		b.Fatal("primesieve not installed: the comparison needs it (apt-get install -y primesieve)")
 	}
 	tg, tp := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	for b.Loop() {
