@@ -1,0 +1,489 @@
+package kernel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+
+	"github.com/gopar/gopar/kernel/engine"
+)
+
+// failAfter guards every wait in these tests: reaching it is a failure.
+const failAfter = 20 * time.Second
+
+// fakeEngine runs cells written in a tiny command language, one command per
+// line: "out:TEXT", "err:TEXT", "display:TEXT", "update:TEXT", "clear",
+// "result:TEXT", "fail:TEXT", "block", "gate:NAME", "input:PROMPT",
+// "lines:N", "payload:TEXT", "panic:TEXT".
+type fakeEngine struct {
+	started chan string // receives each cell's code as it starts
+
+	mu     sync.Mutex
+	gates  map[string]chan struct{}
+	closed bool
+}
+
+func newFakeEngine() *fakeEngine {
+	return &fakeEngine{started: make(chan string, 100), gates: map[string]chan struct{}{}}
+}
+
+func (e *fakeEngine) gate(name string) chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g, ok := e.gates[name]
+	if !ok {
+		g = make(chan struct{})
+		e.gates[name] = g
+	}
+	return g
+}
+
+func (e *fakeEngine) isClosed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed
+}
+
+func (e *fakeEngine) Info() engine.Info {
+	return engine.Info{
+		Implementation:        "gopar-test",
+		ImplementationVersion: "0.1",
+		LanguageInfo: map[string]any{
+			"name": "go", "version": "1.26", "mimetype": "text/x-go", "file_extension": ".go",
+			"pygments_lexer": "go", "codemirror_mode": "go",
+		},
+		Banner: "fake engine",
+	}
+}
+
+func interrupted() engine.ExecuteResult {
+	return engine.ExecuteResult{Err: &engine.Error{Name: "Interrupt", Value: "interrupted", Traceback: []string{"Interrupt: interrupted"}}}
+}
+
+func (e *fakeEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
+	e.started <- req.Code
+	var res engine.ExecuteResult
+	if len(req.UserExpressions) > 0 {
+		res.UserExpressions = map[string]any{}
+		for name, expr := range req.UserExpressions {
+			res.UserExpressions[name] = map[string]any{"status": "ok", "data": map[string]any{"text/plain": "value of " + expr}, "metadata": map[string]any{}}
+		}
+	}
+	for _, line := range strings.Split(req.Code, "\n") {
+		cmd, arg, _ := strings.Cut(line, ":")
+		switch cmd {
+		case "out":
+			out.Stream("stdout", arg+"\n")
+		case "err":
+			out.Stream("stderr", arg+"\n")
+		case "display":
+			out.Display(engine.Display{Data: engine.Bundle{"text/plain": arg}, ID: "d1"})
+		case "update":
+			out.Display(engine.Display{Data: engine.Bundle{"text/plain": arg}, ID: "d1", Update: true})
+		case "clear":
+			out.Clear(true)
+		case "result":
+			res.Result = &engine.Display{Data: engine.Bundle{"text/plain": arg}}
+		case "payload":
+			res.Payloads = append(res.Payloads, map[string]any{"source": "page", "data": map[string]any{"text/plain": arg}, "start": 0})
+		case "fail":
+			res.Err = &engine.Error{Name: "TestError", Value: arg, Traceback: []string{"TestError: " + arg}}
+			return res
+		case "block":
+			<-ctx.Done()
+			return interrupted()
+		case "gate":
+			select {
+			case <-e.gate(arg):
+			case <-ctx.Done():
+				return interrupted()
+			}
+		case "input":
+			v, err := out.Input(ctx, arg, false)
+			if err != nil {
+				return engine.ExecuteResult{Err: &engine.Error{Name: "InputError", Value: err.Error()}}
+			}
+			out.Stream("stdout", "got "+v+"\n")
+		case "lines":
+			n, _ := strconv.Atoi(arg)
+			for i := range n {
+				out.Stream("stdout", strconv.Itoa(i)+"\n")
+			}
+		case "panic":
+			panic(arg)
+		}
+	}
+	return res
+}
+
+func (e *fakeEngine) Complete(code string, cursor int) engine.Completion {
+	start := max(cursor-2, 0)
+	return engine.Completion{Matches: []string{"Println", "Printf"}, CursorStart: start, CursorEnd: cursor}
+}
+
+func (e *fakeEngine) Inspect(code string, cursor, detail int) engine.Inspection {
+	if code == "" {
+		return engine.Inspection{}
+	}
+	return engine.Inspection{Found: true, Data: engine.Bundle{"text/plain": fmt.Sprintf("doc of %s at %d (detail %d)", code, cursor, detail)}}
+}
+
+func (e *fakeEngine) IsComplete(code string) (string, string) {
+	switch {
+	case strings.HasSuffix(code, "{"):
+		return engine.Incomplete, "\t"
+	case strings.HasPrefix(code, "}"):
+		return engine.Invalid, ""
+	}
+	return engine.Complete, ""
+}
+
+func (e *fakeEngine) Close() error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	return nil
+}
+
+// syncBuffer is a log sink safe for concurrent use.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// box collects the messages received on one client socket.
+type box struct {
+	mu      sync.Mutex
+	msgs    []*message
+	changed chan struct{}
+}
+
+func newBox() *box { return &box{changed: make(chan struct{})} }
+
+func (b *box) add(m *message) {
+	b.mu.Lock()
+	b.msgs = append(b.msgs, m)
+	close(b.changed)
+	b.changed = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// waitUntil waits at most d until pred accepts the messages received so
+// far, and tells whether it did.
+func (b *box) waitUntil(pred func([]*message) bool, d time.Duration) bool {
+	deadline := time.After(d)
+	for {
+		b.mu.Lock()
+		msgs := append([]*message(nil), b.msgs...)
+		changed := b.changed
+		b.mu.Unlock()
+		if pred(msgs) {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// waitFor waits until pred accepts the messages received so far.
+func (b *box) waitFor(t *testing.T, what string, pred func([]*message) bool) []*message {
+	t.Helper()
+	if !b.waitUntil(pred, failAfter) {
+		b.mu.Lock()
+		msgs := b.msgs
+		b.mu.Unlock()
+		t.Fatalf("timed out waiting for %s; got %d messages: %s", what, len(msgs), summary(msgs))
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]*message(nil), b.msgs...)
+}
+
+func summary(msgs []*message) string {
+	var parts []string
+	for _, m := range msgs {
+		parts = append(parts, m.Header.MsgType+"("+parentID(m)+")")
+	}
+	return strings.Join(parts, " ")
+}
+
+// parentID is the msg_id of m's parent header.
+func parentID(m *message) string {
+	var h header
+	_ = json.Unmarshal(m.Parent, &h)
+	return h.MsgID
+}
+
+// content decodes m's content.
+func content(t *testing.T, m *message) map[string]any {
+	t.Helper()
+	var c map[string]any
+	if err := json.Unmarshal(m.Content, &c); err != nil {
+		t.Fatalf("%s content: %v", m.Header.MsgType, err)
+	}
+	return c
+}
+
+// client is a Jupyter frontend on real zmq4 sockets.
+type client struct {
+	t       *testing.T
+	w       *wire
+	conn    *connectionInfo
+	log     *syncBuffer
+	eng     *fakeEngine
+	done    chan error // Serve's result
+	sockets []zmq4.Socket
+
+	shell, control, stdin zmq4.Socket
+	hb                    zmq4.Socket
+	shellBox, controlBox  *box
+	stdinBox, iopubBox    *box
+}
+
+// freePorts returns n distinct free TCP ports on 127.0.0.1.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+type kernelOptions struct {
+	key       string
+	transport string
+	hooks     *testHooks
+}
+
+// startKernel runs Serve with a fake engine and connects a client to it.
+func startKernel(t *testing.T, opt kernelOptions) *client {
+	t.Helper()
+	dir := t.TempDir()
+	ci := &connectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: opt.key, SignatureScheme: "hmac-sha256"}
+	if opt.transport == "ipc" {
+		ci.Transport = "ipc"
+		ci.IP = filepath.Join(dir, "k")
+		ci.ShellPort, ci.ControlPort, ci.StdinPort, ci.HBPort, ci.IOPubPort = 1, 2, 3, 4, 5
+	} else {
+		p := freePorts(t, 5)
+		ci.ShellPort, ci.ControlPort, ci.StdinPort, ci.HBPort, ci.IOPubPort = p[0], p[1], p[2], p[3], p[4]
+	}
+	data, _ := json.Marshal(ci)
+	path := filepath.Join(dir, "kernel.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, w: newWire(opt.key), conn: ci, log: &syncBuffer{}, eng: newFakeEngine(), done: make(chan error, 1),
+		shellBox: newBox(), controlBox: newBox(), stdinBox: newBox(), iopubBox: newBox()}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		c.done <- Serve(ctx, Config{ConnectionFile: path, Engine: c.eng, Log: c.log, hooks: opt.hooks})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-c.done:
+		case <-time.After(failAfter):
+			t.Errorf("Serve did not return after cancel")
+		}
+		for _, s := range c.sockets {
+			s.Close()
+		}
+		if t.Failed() {
+			t.Logf("kernel log:\n%s", c.log.String())
+		}
+	})
+
+	id := zmq4.SocketIdentity(newID())
+	dial := func(s zmq4.Socket, port int, b *box) zmq4.Socket {
+		c.sockets = append(c.sockets, s)
+		if err := s.Dial(ci.endpoint(port)); err != nil {
+			t.Fatalf("dial %s: %v", ci.endpoint(port), err)
+		}
+		if b != nil {
+			go c.pump(s, b)
+		}
+		return s
+	}
+	zopts := func() []zmq4.Option {
+		return []zmq4.Option{zmq4.WithDialerRetry(10 * time.Millisecond), zmq4.WithDialerMaxRetries(1000)}
+	}
+	c.shell = dial(zmq4.NewDealer(context.Background(), append(zopts(), zmq4.WithID(id))...), ci.ShellPort, c.shellBox)
+	c.control = dial(zmq4.NewDealer(context.Background(), zopts()...), ci.ControlPort, c.controlBox)
+	c.stdin = dial(zmq4.NewDealer(context.Background(), append(zopts(), zmq4.WithID(id))...), ci.StdinPort, c.stdinBox)
+	sub := zmq4.NewSub(context.Background(), zopts()...)
+	if err := sub.SetOption(zmq4.OptionSubscribe, ""); err != nil {
+		t.Fatal(err)
+	}
+	dial(sub, ci.IOPubPort, c.iopubBox)
+	c.hb = dial(zmq4.NewReq(context.Background(), zopts()...), ci.HBPort, nil)
+	c.waitReady()
+	return c
+}
+
+// pump decodes what s receives into b.
+func (c *client) pump(s zmq4.Socket, b *box) {
+	for {
+		zm, err := s.Recv()
+		if err != nil {
+			return
+		}
+		m, err := c.w.decode(zm.Frames)
+		if err != nil {
+			c.t.Errorf("client received a bad message: %v", err)
+			return
+		}
+		b.add(m)
+	}
+}
+
+// waitReady sends kernel_info_request until its status messages arrive on
+// iopub, which proves the subscription reached the kernel.
+func (c *client) waitReady() {
+	c.t.Helper()
+	for range 100 {
+		id := c.send(c.shell, "kernel_info_request", map[string]any{})
+		c.reply(c.shellBox, id)
+		if c.iopubBox.waitUntil(func([]*message) bool { return c.idleSeen(id) }, 200*time.Millisecond) {
+			return
+		}
+	}
+	c.t.Fatal("iopub never delivered status messages")
+}
+
+func (c *client) idleSeen(id string) bool {
+	c.iopubBox.mu.Lock()
+	defer c.iopubBox.mu.Unlock()
+	for _, m := range c.iopubBox.msgs {
+		if parentID(m) == id && m.Header.MsgType == "status" && strings.Contains(string(m.Content), "idle") {
+			return true
+		}
+	}
+	return false
+}
+
+// build encodes a request from this client.
+func (c *client) build(msgType string, cont any) (string, [][]byte) {
+	c.t.Helper()
+	h := c.w.newHeader(msgType)
+	h.Username = "test"
+	frames, err := c.w.encode(outMsg{Header: h, Content: cont}, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return h.MsgID, frames
+}
+
+// send sends a request on s and returns its msg_id.
+func (c *client) send(s zmq4.Socket, msgType string, cont any) string {
+	c.t.Helper()
+	id, frames := c.build(msgType, cont)
+	c.sendFrames(s, frames)
+	return id
+}
+
+func (c *client) sendFrames(s zmq4.Socket, frames [][]byte) {
+	c.t.Helper()
+	if err := s.Send(zmq4.NewMsgFrom(frames...)); err != nil {
+		c.t.Fatalf("send: %v", err)
+	}
+}
+
+// reply waits for the reply to request id in b.
+func (c *client) reply(b *box, id string) *message {
+	c.t.Helper()
+	msgs := b.waitFor(c.t, "reply to "+id, func(ms []*message) bool {
+		for _, m := range ms {
+			if parentID(m) == id {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range msgs {
+		if parentID(m) == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// untilIdle returns the iopub messages of request id, up to its idle.
+func (c *client) untilIdle(id string) []*message {
+	c.t.Helper()
+	c.iopubBox.waitFor(c.t, "idle of "+id, func([]*message) bool { return c.idleSeen(id) })
+	c.iopubBox.mu.Lock()
+	defer c.iopubBox.mu.Unlock()
+	var out []*message
+	for _, m := range c.iopubBox.msgs {
+		if parentID(m) == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// types lists the msg_types of msgs, with the state for status messages.
+func types(msgs []*message) []string {
+	var out []string
+	for _, m := range msgs {
+		t := m.Header.MsgType
+		if t == "status" {
+			var c struct {
+				State string `json:"execution_state"`
+			}
+			_ = json.Unmarshal(m.Content, &c)
+			t += ":" + c.State
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// execute runs code and returns the reply and the request's iopub messages.
+func (c *client) execute(code string, extra map[string]any) (*message, []*message) {
+	c.t.Helper()
+	cont := map[string]any{"code": code, "silent": false, "store_history": true, "user_expressions": map[string]any{}, "allow_stdin": false}
+	for k, v := range extra {
+		cont[k] = v
+	}
+	id := c.send(c.shell, "execute_request", cont)
+	r := c.reply(c.shellBox, id)
+	return r, c.untilIdle(id)
+}
