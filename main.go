@@ -150,7 +150,12 @@ func cmdKernel(args []string, stderr io.Writer) int {
 	// ends the kernel.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	if err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw}); err != nil {
+	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw})
+	if err != nil && ctx.Err() != nil {
+		// SIGTERM: the frontend ends the kernel; that is a clean exit.
+		return 0
+	}
+	if err != nil {
 		fmt.Fprintf(logw, "gopar kernel: %s\n", oneLine(err))
 		return 1
 	}
@@ -184,8 +189,8 @@ func startEngine(logw io.Writer) *lazyEngine {
 	return l
 }
 
-// Info waits for the engine and describes it.
-func (l *lazyEngine) Info() engine.Info { <-l.ready; return l.eng.Info() }
+// Info describes the engine without waiting for it to load.
+func (l *lazyEngine) Info() engine.Info { return interp.Info() }
 
 // Execute waits for the engine (or for ctx) and runs the cell.
 func (l *lazyEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {

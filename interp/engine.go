@@ -400,8 +400,12 @@ func (st *state) takeGoPanics() []goPanic {
 	return g
 }
 
-// Info describes gopar's Go.
-func (e *Engine) Info() engine.Info {
+// Info describes the engine; see the package-level Info.
+func (e *Engine) Info() engine.Info { return Info() }
+
+// Info describes gopar's Go engine for kernel_info_reply. It needs no
+// engine, so a kernel can answer kernel_info while the engine still loads.
+func Info() engine.Info {
 	return engine.Info{
 		Implementation:        "gopar",
 		ImplementationVersion: Version,

@@ -95,44 +95,27 @@ func PmapN(n int, f func(i int) any, opts ...MapOptions) []any {
 // a contiguous block of [0, n), the block results are folded in order.
 // reduce must be associative; n must be >= 1 unless you want the zero 0.
 func MapReduceFloat64(n int, mapf func(i int) float64, reduce func(a, b float64) float64, threads int) float64 {
-	checkN("MapReduceFloat64", "n", n)
-	checkFunc("MapReduceFloat64", "mapf", mapf == nil)
-	checkFunc("MapReduceFloat64", "reduce", reduce == nil)
-	threads = checkThreads("MapReduceFloat64", threads)
-	if n == 0 {
-		return 0
-	}
-	workers := min(threads, n)
-	parts := make([]float64, workers)
-	started := make([]bool, workers)
-	raise(blocks(Context(), n, workers, func(w, lo, hi int) {
-		acc, i := parts[w], lo
-		if !started[w] {
-			acc, i, started[w] = mapf(lo), lo+1, true
-		}
-		for ; i < hi; i++ {
-			acc = reduce(acc, mapf(i))
-		}
-		parts[w] = acc
-	}))
-	acc := parts[0]
-	for _, p := range parts[1:] {
-		acc = reduce(acc, p)
-	}
-	return acc
+	return mapReduce("MapReduceFloat64", n, mapf, reduce, threads)
 }
 
 // MapReduceInt is MapReduceFloat64 for ints.
 func MapReduceInt(n int, mapf func(i int) int, reduce func(a, b int) int, threads int) int {
-	checkN("MapReduceInt", "n", n)
-	checkFunc("MapReduceInt", "mapf", mapf == nil)
-	checkFunc("MapReduceInt", "reduce", reduce == nil)
-	threads = checkThreads("MapReduceInt", threads)
+	return mapReduce("MapReduceInt", n, mapf, reduce, threads)
+}
+
+// mapReduce is MapReduceFloat64 and MapReduceInt; name is the caller's, for
+// error messages. (Cells cannot call generic functions: hence the two.)
+func mapReduce[T any](name string, n int, mapf func(i int) T, reduce func(a, b T) T, threads int) T {
+	checkN(name, "n", n)
+	checkFunc(name, "mapf", mapf == nil)
+	checkFunc(name, "reduce", reduce == nil)
+	threads = checkThreads(name, threads)
+	var zero T
 	if n == 0 {
-		return 0
+		return zero
 	}
 	workers := min(threads, n)
-	parts := make([]int, workers)
+	parts := make([]T, workers)
 	started := make([]bool, workers)
 	raise(blocks(Context(), n, workers, func(w, lo, hi int) {
 		acc, i := parts[w], lo

@@ -125,22 +125,29 @@ func bench(label string, f func()) BenchResult {
 		Allocs: (m1.Mallocs - m0.Mallocs) / uint64(runs),
 		Bytes:  (m1.TotalAlloc - m0.TotalAlloc) / uint64(runs),
 	}
-	r.Min = slices.Min(samples)
-	r.Median = median(samples)
+	r.Min, r.Median, r.Mean, r.Std = Summarize(samples)
+	return r
+}
+
+// Summarize returns the minimum, median, mean and sample standard deviation
+// of per-call times, as Bench reports them. samples must not be empty.
+func Summarize(samples []time.Duration) (lo, med, mean, std time.Duration) {
+	if len(samples) == 0 {
+		panic("parlib.Summarize: no samples")
+	}
 	sum := 0.0
 	for _, s := range samples {
 		sum += float64(s)
 	}
-	mean := sum / float64(len(samples))
+	m := sum / float64(len(samples))
 	v := 0.0
 	for _, s := range samples {
-		v += (float64(s) - mean) * (float64(s) - mean)
+		v += (float64(s) - m) * (float64(s) - m)
 	}
 	if len(samples) > 1 {
 		v /= float64(len(samples) - 1)
 	}
-	r.Mean, r.Std = time.Duration(mean), time.Duration(math.Sqrt(v))
-	return r
+	return slices.Min(samples), median(samples), time.Duration(m), time.Duration(math.Sqrt(v))
 }
 
 func median(xs []time.Duration) time.Duration {

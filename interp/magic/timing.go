@@ -7,7 +7,6 @@ import (
 	"go/parser"
 	"go/token"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -251,36 +250,13 @@ func timeitBundle(samples []parlib.TimeResult, loops int) engine.Bundle {
 		Allocs: allocs / runs,
 		Bytes:  bytes / runs,
 	}
-	b.Min, b.Median, b.Mean, b.Std = stats(per)
+	b.Min, b.Median, b.Mean, b.Std = parlib.Summarize(per)
 	text := fmt.Sprintf("%s ± %s per loop (mean ± std. dev. of %d run%s, %d loop%s each)\n"+
 		"min %s, median %s; %d allocations: %s per loop",
 		parlib.FormatDuration(b.Mean), parlib.FormatDuration(b.Std), len(samples), plural(len(samples)),
 		loops, plural(loops), parlib.FormatDuration(b.Min), parlib.FormatDuration(b.Median),
 		b.Allocs, parlib.FormatBytes(b.Bytes))
 	return engine.Bundle{"text/plain": text, "text/html": display.BenchTable(&b).HTML()}
-}
-
-// stats returns the minimum, median, mean and (population) standard
-// deviation of xs, which is not empty.
-func stats(xs []time.Duration) (lo, med, mean, std time.Duration) {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	lo = s[0]
-	if n := len(s); n%2 == 1 {
-		med = s[n/2]
-	} else {
-		med = (s[n/2-1] + s[n/2]) / 2
-	}
-	sum := 0.0
-	for _, x := range s {
-		sum += float64(x)
-	}
-	m := sum / float64(len(s))
-	v := 0.0
-	for _, x := range s {
-		v += (float64(x) - m) * (float64(x) - m)
-	}
-	return lo, med, time.Duration(m), time.Duration(math.Sqrt(v / float64(len(s))))
 }
 
 // progress shows a rate-limited, updatable progress line.
