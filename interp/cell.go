@@ -252,6 +252,11 @@ type seg struct {
 	inserted   bool
 }
 
+// chunkPrefixLines are the global lines no cell owns: a chunk's mode prefix
+// and //line directive stand there, and yaegi reports frames of the
+// statement-mode wrapper at them.
+const chunkPrefixLines = 4
+
 // chunk is one source text handed to yaegi's Eval, made of pieces of the
 // cell at their original line and column.
 type chunk struct {

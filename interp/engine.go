@@ -110,7 +110,7 @@ type state struct {
 	types    map[string]string  // type name → normalised definition
 	cells    []*cellRec
 	lastCell *cellRec
-	nextBase int // first global line of the next cell
+	nextBase int // global line of the next cell's line 0 (lines 1..chunkPrefixLines are no cell's)
 	counter  int // fresh-name counter for rewrites
 
 	evalID  int
@@ -265,7 +265,7 @@ func clearValue(v any) {
 
 func (e *Engine) newState() (*state, error) {
 	st := &state{imports: map[string]string{}, globals: map[string]*global{}, methods: map[string]*global{},
-		types: map[string]string{}, intr: make(chan struct{})}
+		types: map[string]string{}, intr: make(chan struct{}), nextBase: chunkPrefixLines}
 	it := interp.New(interp.Options{
 		Stdin:        &stdinReader{e: e},
 		Stdout:       e.cap.outW,

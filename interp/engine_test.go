@@ -327,3 +327,20 @@ func hasGoPanic(e *Engine) bool {
 	defer e.st.mu.Unlock()
 	return len(e.st.goPanics) > 0
 }
+
+// TestPanicTraceOnlyUserFrames checks that a panic's call chain names only
+// cells on the way to the panic: the statement-mode wrapper yaegi reports
+// must not be mistaken for the first cell's line 1.
+func TestPanicTraceOnlyUserFrames(t *testing.T) {
+	e := newEngine(t)
+	exec(t, e, "import \"strings\"\nx := strings.Repeat(\"a\", 2)")
+	exec(t, e, "func boom() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}")
+	res, _ := exec(t, e, "z := 3\nboom()")
+	if res.Err == nil {
+		t.Fatal("no error from a nil-map write")
+	}
+	tb := strings.Join(res.Err.Traceback, "\n")
+	if !strings.Contains(tb, "in boom") || strings.Contains(tb, `import "strings"`) {
+		t.Errorf("call chain names the wrong cells:\n%s", tb)
+	}
+}
