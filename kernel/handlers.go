@@ -24,10 +24,7 @@ func (k *kernel) handleShell(m *message) {
 			k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted"})
 			return
 		}
-		if k.execute(m) {
-			// Abort the requests that were queued while the failed cell ran.
-			k.abortLeft = len(k.shellQ)
-		}
+		k.execute(m)
 		return
 	}
 	k.dispatch(k.shell, m)
@@ -254,12 +251,12 @@ type executeRequest struct {
 
 func orTrue(b *bool) bool { return b == nil || *b }
 
-// execute runs one execute_request and tells whether the queue must be
-// aborted.
-func (k *kernel) execute(m *message) (abort bool) {
+// execute runs one execute_request. When it fails with stop_on_error, the
+// requests queued while it ran are to be aborted.
+func (k *kernel) execute(m *message) {
 	var c executeRequest
 	if !k.parse(k.shell, m, &c) {
-		return false
+		return
 	}
 	store := orTrue(c.StoreHistory) && !c.Silent
 	if store {
@@ -347,8 +344,12 @@ func (k *kernel) execute(m *message) (abort bool) {
 	} else {
 		content["status"] = "ok"
 	}
+	if res.Err != nil && !c.Silent && orTrue(c.StopOnError) {
+		// Counted before the reply goes out: a request the client sends
+		// after seeing the reply is not one to abort.
+		k.abortLeft = len(k.shellQ)
+	}
 	k.reply(k.shell, m, "execute_reply", content)
-	return res.Err != nil && !c.Silent && orTrue(c.StopOnError)
 }
 
 // errorContent is the error message content for e.

@@ -730,3 +730,20 @@ func TestPortInUse(t *testing.T) {
 		t.Errorf("shell port still bound: %v", err)
 	}
 }
+
+// TestRequestAfterErrorReplyRuns checks that a request sent after the
+// client has seen a failed cell's reply runs: only requests queued while the
+// failed cell ran are aborted.
+func TestRequestAfterErrorReplyRuns(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	for i := range 20 {
+		bad := c.send(c.shell, "execute_request", map[string]any{"code": "fail:boom", "silent": false})
+		if r := content(t, c.reply(c.shellBox, bad)); r["status"] != "error" {
+			t.Fatalf("round %d: failing cell answered %v", i, r)
+		}
+		next := c.send(c.shell, "execute_request", map[string]any{"code": "result:x", "silent": false})
+		if r := content(t, c.reply(c.shellBox, next)); r["status"] != "ok" {
+			t.Fatalf("round %d: request sent after the error reply was answered %v", i, r)
+		}
+	}
+}
