@@ -427,6 +427,14 @@ func Info() engine.Info {
 	}
 }
 
+// askExit tells whether a cell is a bare exit or quit (with or without
+// parentheses) that names nothing the user defined: consoles then end the
+// session, as they do with IPython.
+func askExit(st *state, code string) bool {
+	name := strings.TrimSuffix(strings.TrimSpace(code), "()")
+	return (name == "exit" || name == "quit") && st.globals[name] == nil
+}
+
 // Execute runs one cell. See engine.Engine.
 func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
 	e.mu.Lock()
@@ -466,6 +474,9 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 // order with the magics (line numbers kept), a %%cell magic runs the whole
 // body.
 func (e *Engine) runCell(ctx context.Context, st *state, code string, count int, silent bool) engine.ExecuteResult {
+	if askExit(st, code) {
+		return engine.ExecuteResult{Payloads: []map[string]any{{"source": "ask_exit", "keepkernel": false}}}
+	}
 	mc, err := magic.Parse(code)
 	if err != nil {
 		msg := err.Error()
