@@ -125,6 +125,7 @@ func cmdKernel(args []string, stderr io.Writer) int {
 	var conn string
 	fs.StringVar(&conn, "connection-file", "", "Jupyter connection `file` (JSON with transport, ip, ports and key)")
 	fs.StringVar(&conn, "f", "", "short for --connection-file")
+	debug := fs.Bool("debug", false, "log routine events (listening, interrupts, aborts, shutdown) on stderr, not only problems")
 	pos, status, ok := parse(fs, args)
 	if !ok {
 		return status
@@ -150,7 +151,7 @@ func cmdKernel(args []string, stderr io.Writer) int {
 	// ends the kernel.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw})
+	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: *debug})
 	if err != nil && ctx.Err() != nil {
 		// SIGTERM: the frontend ends the kernel; that is a clean exit.
 		return 0

@@ -20,7 +20,7 @@ func (k *kernel) handleShell(m *message) {
 	}
 	if m.Header.MsgType == "execute_request" {
 		if aborting {
-			k.log.Printf("shell: aborting execute_request %s after an error", m.Header.MsgID)
+			k.debug("shell: aborting execute_request %s after an error", m.Header.MsgID)
 			k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted"})
 			return
 		}
@@ -141,7 +141,7 @@ func (k *kernel) dispatch(s *socket, m *message) {
 			k.log.Printf("%s: bad comm_open: %v", s.name, err)
 			return
 		}
-		k.log.Printf("%s: comm_open for unknown target %q: closing it", s.name, c.TargetName)
+		k.debug("%s: comm_open for unknown target %q: closing it", s.name, c.TargetName)
 		k.pub.publish("comm_close", m.RawHeader, map[string]any{"comm_id": c.CommID, "data": map[string]any{}}, false)
 	case "comm_msg", "comm_close":
 		// No comms are open: nothing to do.

@@ -33,6 +33,9 @@ type Config struct {
 	// Log receives the kernel's log lines. Nil means the process's stderr
 	// as it was when Serve started (the engine may swap os.Stderr later).
 	Log io.Writer
+	// Debug adds routine events (listening, interrupts, aborts, shutdown)
+	// to the log; without it only problems are logged.
+	Debug bool
 
 	// hooks lets tests observe internal events; nil outside tests.
 	hooks *testHooks
@@ -66,11 +69,13 @@ type socket struct {
 
 // kernel is the state of one Serve call.
 type kernel struct {
-	cfg  Config
-	log  *log.Logger
-	wire *wire
-	pub  *publisher
-	eng  engine.Engine
+	cfg Config
+	log *log.Logger
+	// debug logs routine events when Config.Debug is set.
+	debug func(format string, args ...any)
+	wire  *wire
+	pub   *publisher
+	eng   engine.Engine
 
 	shell, control, stdin *socket
 
@@ -112,6 +117,10 @@ func Serve(ctx context.Context, cfg Config) error {
 		eng:    cfg.Engine,
 		shellQ: make(chan *message, shellQueueLen),
 		stop:   make(chan struct{}),
+	}
+	k.debug = func(string, ...any) {}
+	if cfg.Debug {
+		k.debug = k.log.Printf
 	}
 
 	// SIGINT interrupts the running cell (kernelspec interrupt_mode
@@ -175,7 +184,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		k.pub.holdForSubscriber(func() bool { return len(tp.Topics()) > 0 }, subscriberWait)
 	}
 	k.pub.publish("status", nil, map[string]string{"execution_state": "starting"}, false)
-	k.log.Printf("listening on %s (session %s)", ci.endpoint(ci.ShellPort), k.wire.session)
+	k.debug("listening on %s (session %s)", ci.endpoint(ci.ShellPort), k.wire.session)
 
 	var loops sync.WaitGroup
 	start := func(f func()) {
@@ -202,7 +211,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	var result error
 	select {
 	case <-k.stop:
-		k.log.Printf("shutting down")
+		k.debug("shutting down")
 	case <-ctx.Done():
 		result = ctx.Err()
 		k.log.Printf("stopping: %v", result)
@@ -377,12 +386,12 @@ func (k *kernel) interrupt(why string) bool {
 	k.mu.Unlock()
 	if cancel == nil {
 		if why != "" {
-			k.log.Printf("%s: no cell is running", why)
+			k.debug("%s: no cell is running", why)
 		}
 		return false
 	}
 	if why != "" {
-		k.log.Printf("%s: interrupting the running cell", why)
+		k.debug("%s: interrupting the running cell", why)
 	}
 	cancel()
 	return true
