@@ -495,7 +495,7 @@ func TestWhoResetHelp(t *testing.T) {
 	Exec(context.Background(), Magic{Name: "help"}, h)
 	text := h.out.displays[0].Data["text/plain"].(string)
 	for _, w := range []string{"%timeit [-n N] [-r R]", "%%time", "!cmd", "?name", "parlib.For(", "display.Display(v)",
-		"Goroutines that earlier cells started and that are blocked in interpreted code are stopped too"} {
+		"stops every goroutine that any earlier cell started and that still runs"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("%%help lacks %q", w)
 		}
