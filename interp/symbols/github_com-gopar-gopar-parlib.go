@@ -79,6 +79,7 @@ func init() {
 		"SumChunksCtx":        reflect.ValueOf(parlib.SumChunksCtx),
 		"SumFloat64":          reflect.ValueOf(parlib.SumFloat64),
 		"SumSqrt":             reflect.ValueOf(parlib.SumSqrt),
+		"Summarize":           reflect.ValueOf(parlib.Summarize),
 		"Time":                reflect.ValueOf(parlib.Time),
 		"TrigSeries":          reflect.ValueOf(parlib.TrigSeries),
 		"TrigSeriesCtx":       reflect.ValueOf(parlib.TrigSeriesCtx),
