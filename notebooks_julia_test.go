@@ -1,0 +1,98 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// requireAll fails the test for every want that text does not contain.
+func requireAll(t *testing.T, label, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s: output lacks %q", label, w)
+		}
+	}
+}
+
+// TestNotebookThreadedPrimeSearch executes notebooks/threaded-prime-search.ipynb
+// (seed 000, "Thread Parallelism in Julia") and checks that every prime search
+// finds the right primes and that the report carries its plots and verdict.
+func TestNotebookThreadedPrimeSearch(t *testing.T) {
+	for i, nb := range executeNotebook(t, "threaded-prime-search.ipynb") {
+		label := []string{"gopar run", "nbconvert"}[i]
+		text := notebookText(nb)
+		requireAll(t, label, text,
+			"first 20 primes: [2 3 5 7 11 13 17 19 23 29 31 37 41 43 47 53 59 61 67 71]",
+			"same primes: true", // the channel generator written in the cell
+			"same primes as parlib.PrimesEager: true",
+			"the 10000th prime is 104729",
+			"[0 1 2 3 4 5]", // pushSorted
+			"PrimesLocked agrees with PrimesEager: true",
+			"PrimesAvoid agrees with PrimesEager: true",
+			"PrimesBlocks agrees with PrimesEager: true",
+			"primesPhased agrees with PrimesEager: true",
+			"Primes agrees with PrimesEager: true",
+			"all six searches agree: true",
+			"sieve agrees with the trial-division searches: true",
+			"On this machine (",
+		)
+		if strings.Contains(text, ": false") {
+			t.Errorf("%s: a check printed false:\n%s", label, falseLines(text))
+		}
+		if !hasImage(nb) {
+			t.Errorf("%s: no plot in the executed notebook", label)
+		}
+	}
+}
+
+// TestNotebookThreadsSpawnPmap executes notebooks/threads-spawn-pmap.ipynb
+// (seed 001, the Julia parallelization notes) and checks the results of the
+// threaded BLAS, loops, psort, pmap, reduction and worker-data sections.
+func TestNotebookThreadsSpawnPmap(t *testing.T) {
+	factor := regexp.MustCompile(`U\[1,1\] on 1 thread: (\S+), on 2 threads: (\S+)`)
+	for i, nb := range executeNotebook(t, "threads-spawn-pmap.ipynb") {
+		label := []string{"gopar run", "nbconvert"}[i]
+		text := notebookText(nb)
+		requireAll(t, label, text,
+			"every version computes the same vector: true",
+			"task 0 sorts [0, 250000)",
+			"task 0 sorts [187500, 250000)",
+			"psort output sorted: true   same as sort.Float64s: true   tasks started: 3",
+			"pmap gives the threaded loop's results: true",
+			"identical on 1 and 2 threads: true",
+			"(expected 0.5): within 1e-3: true",
+			"sum of 1..100000 = 5000050000 (n(n+1)/2 = 5000050000)",
+			"shared addresses all equal main's: true   copies at distinct addresses: 4",
+			// each worker's own x gives its own sum, repeated for its batch of three
+			"2.12955", "2.94269", "2.6114", "2.03006",
+			"On this machine (",
+		)
+		if n := strings.Count(text, " sorts ["); n < 7 {
+			t.Errorf("%s: psort logged %d ranges, want the 7 calls of the notes' tree", label, n)
+		}
+		if m := factor.FindStringSubmatch(text); m == nil {
+			t.Errorf("%s: no Cholesky factor line", label)
+		} else if m[1] != m[2] {
+			t.Errorf("%s: Cholesky factor differs between 1 and 2 threads: %s vs %s", label, m[1], m[2])
+		}
+		if strings.Contains(text, ": false") {
+			t.Errorf("%s: a check printed false:\n%s", label, falseLines(text))
+		}
+		if !hasImage(nb) {
+			t.Errorf("%s: no plot in the executed notebook", label)
+		}
+	}
+}
+
+// falseLines returns the lines of text that report a failed check.
+func falseLines(text string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, ": false") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
