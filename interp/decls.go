@@ -520,6 +520,16 @@ func (x *execution) varDecl(i int) error {
 	u := &x.units[i]
 	r := x.rewriterFor(i)
 	r.run(u.decl)
+	if as, ok := x.untypedVar(i); ok {
+		// var a = RHS: typed as a := RHS is (see typedDefine).
+		if done, err := x.typedDefine(i, as, r, u.start); done {
+			if err != nil {
+				return err
+			}
+			x.defined(x.unitNames(i), "var", u)
+			return nil
+		}
+	}
 	// Statement mode: yaegi's file-mode analysis of global initialisers
 	// mistakes method parameters for globals of the same name.
 	if _, err := x.eval(&chunk{stmt: true, pieces: []piece{{u.start, u.end, r.edits}}}); err != nil {
@@ -527,6 +537,29 @@ func (x *execution) varDecl(i int) error {
 	}
 	x.defined(x.unitNames(i), "var", u)
 	return nil
+}
+
+// untypedVar returns `var a, b = RHS` (one spec, no type) as the assignment
+// a, b = RHS, with TokPos at its "=".
+func (x *execution) untypedVar(i int) (*ast.AssignStmt, bool) {
+	d, ok := x.units[i].decl.(*ast.GenDecl)
+	if !ok || d.Lparen.IsValid() || len(d.Specs) != 1 {
+		return nil, false
+	}
+	vs := d.Specs[0].(*ast.ValueSpec)
+	if vs.Type != nil || len(vs.Values) == 0 {
+		return nil, false
+	}
+	from, to := x.off(i, vs.Names[len(vs.Names)-1].End()), x.off(i, vs.Values[0].Pos())
+	eq := strings.IndexByte(x.src[from:to], '=')
+	if eq < 0 {
+		return nil, false
+	}
+	as := &ast.AssignStmt{Tok: token.DEFINE, TokPos: token.Pos(x.bases[i] + from + eq), Rhs: vs.Values}
+	for _, n := range vs.Names {
+		as.Lhs = append(as.Lhs, n)
+	}
+	return as, true
 }
 
 // defined records global variables a unit declared.

@@ -14,8 +14,13 @@
 //     calls (functions live in variables, methods forward to one), and a
 //     variable redefined with := makes functions that use it see the new one;
 //     redefining a type with another shape is refused with advice (%reset);
-//   - rely on Go 1.22 loops: per-iteration loop variables, range over an
+//   - rely on Go 1.22 loops: per-iteration loop variables (closures made in
+//     a loop keep their iteration's variables, also when handed to compiled
+//     code such as parlib.Spawn; `i := i` copies still work), range over an
 //     integer, range over an iterator function defined in a cell;
+//   - use min, max and clear, and generic functions at the top level of a
+//     cell (x := Sum(xs); the engine declares x with the type the
+//     interpreter infers inside a function);
 //   - start goroutines: a panic in one is reported (in the cell if it still
 //     runs, else in the next cell's stderr) instead of killing the kernel;
 //   - print with fmt, println, os.Stdout/os.Stderr and log, from the cell,
@@ -32,7 +37,10 @@
 //     top level, the next cell waits for it (%reset abandons it).
 //
 // yaegi limits that remain, and how they show: generic type inference is
-// weak (the CompileError suggests explicit type arguments); range over an
+// weak (the CompileError suggests explicit type arguments); the standard
+// library's generic slices and maps functions often need explicit type
+// arguments (slices.Equal[[]int, int](a, b)), and slices.Sort, slices.Max,
+// maps.Keys... are missing (the CompileError says to use sort); range over an
 // integer of a type the engine cannot see, or over an iterator that is not
 // a cell function, or whose loop body returns, gives an UnsupportedError with
 // the rewrite to use; methods of cell-defined types are invisible to

@@ -142,6 +142,66 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "type Base struct{ ID int }\nfunc (b Base) Describe() string { return fmt.Sprint(\"id \", b.ID) }\ntype Item struct {\n\tBase\n\tName string\n}\nItem{Base{7}, \"x\"}.Describe()", result: `"id 7"`},
 			{code: "type Celsius float64\nfunc (c Celsius) String() string { return fmt.Sprintf(\"%.1f°C\", float64(c)) }\nvar c Celsius = 21.5\nc", result: "21.5°C"},
 		}},
+		{"min and max like Go's builtins", []cell{
+			{code: "x := min(3, 4)\nx", result: "3"},
+			{code: "y := max(2.5, 1)\ny", result: "2.5"},
+			{code: "h := min(1, 2.5)\nh + 0.25", result: "1.25"}, // an untyped float constant
+			{code: "f := 2.0\nmax(1, f)", result: "2"},
+			{code: "min(2, int64(3))", result: "2"},
+			{code: "s := min(\"b\", \"a\", \"c\")\ns", result: `"a"`},
+			{code: "n := 7\nz := max(n, 10)\nz", result: "10"},
+			{code: "time.Duration(5) * min(3, 4)", result: "15ns"},
+			{code: "m := -1\nmax(m, -5, 2) + min(-3, m)", result: "-1"},
+			{code: "g := 2.0\npi := min(math.Pi, g)\npi", result: "2"},
+			{code: "const k = 5\nkk := max(k, g, 1)\nkk", result: "5"},
+			{code: "var v = min(4, 9)\nv", result: "4"},
+		}},
+		{"multi-value := in blocks at the top level", []cell{
+			{code: "for i := 0; i < 1; i++ { a, b := strconv.Atoi(\"12\"); fmt.Println(a, b) }", stdout: "12 <nil>\n"},
+			{code: "if true {\n\ta, err := strconv.Atoi(\"13\")\n\tfmt.Println(a, err)\n}", stdout: "13 <nil>\n"},
+			{code: "{ a, b := strconv.Atoi(\"14\"); fmt.Println(a, b) }", stdout: "14 <nil>\n"},
+			{code: "pts := plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 2}}\nif true { l, p, err := plotter.NewLinePoints(pts); fmt.Println(l != nil, p != nil, err) }", stdout: "true true <nil>\n"},
+		}},
+		{"explicit per-iteration copy (w := w)", []cell{
+			{code: "for w := 0; w < 3; w++ { w := w; fmt.Print(w) }", stdout: "012"},
+			{code: "var fs []func() int\nfor w := 0; w < 3; w++ {\n\tw := w\n\tfs = append(fs, func() int { return w })\n}\nfs[0]() + fs[2]()*10", result: "20"},
+			{code: "var wg sync.WaitGroup\nvar sum atomic.Int64\nfor i := range 4 { i := i; wg.Add(1); go func() { defer wg.Done(); sum.Add(int64(i)) }() }\nwg.Wait()\nsum.Load()", result: "6"},
+			{code: "func g() int { t := 0; for w := 0; w < 3; w++ { w := w; t += w }; return t }\ng()", result: "3"},
+		}},
+		{"top-level := the interpreter types weakly", []cell{
+			{code: "sr := &parlib.ScalingResult{Points: []parlib.ScalingPoint{{}, {Speedup: 2}}}", result: ""},
+			{code: "c1 := sr.Points[1].Speedup\nc1", result: "2"},
+			{code: "p := sr.Points[1]\np.Speedup", result: "2"},
+			{code: "g := &image.Gray{Pix: []uint8{1, 2}}\npx := g.Pix[1]\npx", result: "2"},
+			{code: "func Sum[T int | float64](s []T) T { var t T; for _, v := range s { t += v }; return t }\na := Sum([]int{1, 2})\na", result: "3"},
+			{code: "b := Sum[float64]([]float64{1.5})\nb", result: "1.5"},
+			{code: "v, ok := map[string]int{\"a\": 4}[\"a\"]\nfmt.Sprint(v, ok)", result: `"4 true"`},
+			{code: "var q = sr.Points[1]\nvar s = Sum([]int{2, 3})\nfmt.Sprint(q.Speedup, s)", result: `"2 5"`},
+			{code: "type Stack[T any] struct{ items []T }\nfunc (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }\nst := Stack[int]{}\nst.Push(3)\nst.items", result: "[3]"},
+		}},
+		{"real scaling result across cells", []cell{
+			{code: "sr := parlib.Scaling(func(n int) { parlib.SlowSeries(10_000, n) }, 1, 2)", result: ""},
+			{code: "c1 := sr.Points[1].Speedup\nc1 > 0", result: "true"},
+		}},
+		{"redeclaring a variable from itself", []cell{
+			{code: "data := []int{1, 2}\nk := 1", result: ""},
+			{code: "data := append(data, 3)\nk := k + 1\nfmt.Sprint(data, k)", result: `"[1 2 3] 2"`},
+			{code: "var data = append(data, 4)\ndata", result: "[1 2 3 4]"},
+		}},
+		{"top-level statements with :=", []cell{
+			{code: "x, err := strconv.Atoi(\"5\")", result: ""},
+			{code: "fmt.Sprint(x+1, err)", result: `"6 <nil>"`},
+			{code: "m := map[string]int{\"a\": 7}\nif v, ok := m[\"a\"]; ok {\n\tfmt.Println(\"got\", v)\n}", stdout: "got 7\n"},
+			{code: "switch n := len(m); {\ncase n > 0:\n\tfmt.Println(\"n\", n)\n}", stdout: "n 1\n"},
+			{code: "found := -1\nouter:\nfor i := 0; i < 5; i++ {\n\tfor j := 0; j < 5; j++ {\n\t\tif i*j == 6 {\n\t\t\tfound = i*10 + j\n\t\t\tbreak outer\n\t\t}\n\t}\n}\nfound", result: "23"},
+			{code: "for i := 0; i < 3; i++ {\n\ty := undefinedZ + i\n}", ename: "CompileError", errHas: "line 2:7: undefined: undefinedZ"},
+		}},
+		{"generic functions of the standard library", []cell{
+			{code: "slices.Contains([]int{1, 2}, 2)", result: "true"},
+			{code: "slices.Equal[[]int, int]([]int{1}, []int{1})", result: "true"},
+			{code: "slices.Equal([]int{1}, []int{1})", ename: "CompileError", errHas: "explicit type arguments in cells"},
+			{code: "a := []int{2, 1}\nslices.Max(a)", ename: "CompileError", errHas: "sort.Ints"},
+		}},
 		{"log.Fatal intercepted", []cell{
 			{code: `log.Fatal("fatal")`, ename: "panic", errHas: "fatal"},
 		}},
@@ -358,5 +418,25 @@ func TestExitAsksConsoleToQuit(t *testing.T) {
 	exec(t, e, "exit := 7")
 	if res, _ := exec(t, e, "exit"); len(res.Payloads) != 0 || resultText(res) != "7" {
 		t.Errorf("a user variable named exit: payloads %v result %q", res.Payloads, resultText(res))
+	}
+}
+
+// TestClosuresHandedToCompiledCode checks that a closure made in a loop
+// body and handed to compiled code sees its own iteration's variables (yaegi
+// would show it the last iteration's), inside functions and at the top
+// level, for the loop variable and for variables of the body.
+func TestClosuresHandedToCompiledCode(t *testing.T) {
+	e := newEngine(t)
+	for _, tc := range []struct{ code, result string }{
+		{"func f() []any {\n\tvar ts []*parlib.Task\n\tfor w := 0; w < 4; w++ {\n\t\twid := w\n\t\tts = append(ts, parlib.Spawn(func() any { time.Sleep(10 * time.Millisecond); return wid }))\n\t}\n\tvar out []any\n\tfor _, t := range ts {\n\t\tv, _ := t.Fetch()\n\t\tout = append(out, v)\n\t}\n\treturn out\n}\nf()", "[0 1 2 3]"},
+		{"func g() []any {\n\tvar ts []*parlib.Task\n\tfor w := 0; w < 4; w++ {\n\t\tts = append(ts, parlib.Spawn(func() any { time.Sleep(10 * time.Millisecond); return w }))\n\t}\n\tvar out []any\n\tfor _, t := range ts {\n\t\tv, _ := t.Fetch()\n\t\tout = append(out, v)\n\t}\n\treturn out\n}\ng()", "[0 1 2 3]"},
+		// 1000 tasks at the top level, body variable and loop variable.
+		{"var ts []*parlib.Task\nfor w := 0; w < 1000; w++ {\n\tsq := w * w\n\tts = append(ts, parlib.Spawn(func() any { return [2]int{w, sq} }))\n}\nbad := 0\nfor i, t := range ts {\n\tv, _ := t.Fetch()\n\tif v != [2]int{i, i * i} {\n\t\tbad++\n\t}\n}\nbad", "0"},
+		{"var mu sync.Mutex\nseen := map[int]bool{}\ng := parlib.NewGroup(4)\nfor _, v := range []int{10, 20, 30} {\n\tid := v + 1\n\tg.Spawn(func() { time.Sleep(5 * time.Millisecond); mu.Lock(); seen[id] = true; mu.Unlock() })\n}\ng.Wait()\nfmt.Sprint(seen[11], seen[21], seen[31], len(seen))", `"true true true 3"`},
+		{"results := make([]int, 8)\nfor i := range 8 {\n\tk := i * 3\n\tparlib.For(1, func(int) { results[i] = k })\n}\nresults", "[0 3 6 9 12 15 18 21]"},
+	} {
+		if r, _ := mustRun(t, e, tc.code); r != tc.result {
+			t.Errorf("cell %q: got %s, want %s", tc.code, r, tc.result)
+		}
 	}
 }

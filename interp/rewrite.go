@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/parser"
 	"go/token"
 	"reflect"
@@ -23,7 +24,12 @@ import (
 //     then, not as they were. Plain variable arguments are evaluated before
 //     the goroutine starts, as Go does;
 //   - loop variables declared by a for or range clause get a per-iteration
-//     copy when the body may capture them (closure, go statement, &x);
+//     copy when the body may capture them (closure, go statement, &x); the
+//     body goes in a block of its own, so that it may copy them again;
+//   - a func literal in a loop body that is not called at once is first
+//     stored in a variable (see funcLit);
+//   - min and max of constants fold into the constant; otherwise they call
+//     a generic stand-in, with constant arguments moved last;
 //   - `for i := range n` over an integer becomes a three-clause loop.
 type rewriter struct {
 	src      string
@@ -34,6 +40,9 @@ type rewriter struct {
 	shadowed map[string]bool   // builtins redefined by cells
 	funcSigs map[string]string // cell functions: name → "func name(params) results"
 	counter  *int
+	// pkgConst returns the value of an untyped constant of a package
+	// (math.Pi), if pkg.name is one.
+	pkgConst func(pkg, name string) (constant.Value, bool)
 }
 
 func (r *rewriter) off(p token.Pos) int { return int(p) - r.base }
@@ -75,24 +84,64 @@ func (r *rewriter) run(n ast.Node) {
 			if x, ok := s.X.(*ast.Ident); ok && x.Name == "os" && x.Obj == nil && s.Sel.Name == "Stdin" && !r.shadowed["os"] {
 				r.edits = append(r.edits, edit{r.off(s.Pos()), r.off(s.End()), "__gopar.Stdin"})
 			}
+		case *ast.FuncLit:
+			r.funcLit(s, parents)
 		case *ast.CallExpr:
 			// yaegi's print and println write to stdout; Go's write to stderr.
 			// yaegi lacks Go 1.21's min, max and clear.
 			if id, ok := s.Fun.(*ast.Ident); ok && id.Obj == nil && !r.shadowed[id.Name] {
+				if id.Name == "min" || id.Name == "max" {
+					if r.minMax(s, id.Name) {
+						stack = stack[:len(stack)-1] // f(nil) is not called
+						return false                 // folded into a constant
+					}
+				}
 				if repl, ok := builtinRepl[id.Name]; ok {
 					r.edits = append(r.edits, edit{r.off(id.Pos()), r.off(id.End()), repl})
-					if (id.Name == "min" || id.Name == "max") && floatConstFirst(s.Args) {
-						// The generic stand-in infers its type from the first
-						// argument; an untyped float constant has none.
-						a := s.Args[0]
-						r.edits = append(r.edits, edit{r.off(a.Pos()), r.off(a.Pos()), "float64("},
-							edit{r.off(a.End()), r.off(a.End()), ")"})
-					}
 				}
 			}
 		}
 		return true
 	})
+}
+
+// funcLit makes a closure created in a loop body keep the variables of its
+// iteration when compiled code receives it. yaegi converts a func literal
+// that is passed straight to compiled code (an argument, a field of a
+// compiled struct, a conversion) with a wrapper that reads the enclosing
+// frame when it is called, not when it was made: variables declared in the
+// loop body (the per-iteration copies of loop variables too) then show
+// their last value. A literal first stored in a variable is captured
+// properly, so the literal becomes
+// `func() T { __gopar_fN := LIT; return __gopar_fN }()`.
+func (r *rewriter) funcLit(lit *ast.FuncLit, parents map[ast.Node]ast.Node) {
+	switch p := parents[lit].(type) {
+	case *ast.CallExpr:
+		if p.Fun == lit {
+			return // called at once
+		}
+	case *ast.AssignStmt, *ast.ValueSpec:
+		return // stored in a variable: captured properly
+	}
+	// Only in a loop body of the function that makes the closure: a
+	// function's frame is new at every call.
+	for n, inLoop := ast.Node(lit), false; !inLoop; n = parents[n] {
+		switch p := parents[n].(type) {
+		case nil, *ast.FuncLit, *ast.FuncDecl:
+			return
+		case *ast.ForStmt:
+			inLoop = p.Body == n
+		case *ast.RangeStmt:
+			inLoop = p.Body == n
+		}
+	}
+	typ := r.text(lit.Type)
+	if strings.ContainsAny(typ, "\n/") {
+		return // keep line numbers (and comments) intact
+	}
+	v := r.fresh("f")
+	r.edits = append(r.edits, edit{r.off(lit.Pos()), r.off(lit.Pos()), "func() " + typ + " { " + v + " := "},
+		edit{r.off(lit.End()), r.off(lit.End()), "; return " + v + " }()"})
 }
 
 // builtinRepl replaces builtins that yaegi lacks or gets wrong.
@@ -101,21 +150,93 @@ var builtinRepl = map[string]string{
 	"min": "__gopar_min", "max": "__gopar_max",
 }
 
-// floatConstFirst reports whether min/max arguments start with a numeric
-// literal while some literal argument is a float.
-func floatConstFirst(args []ast.Expr) bool {
-	if len(args) == 0 {
-		return false
-	}
-	first, ok := args[0].(*ast.BasicLit)
-	if !ok || (first.Kind != token.INT && first.Kind != token.FLOAT) {
-		return false
-	}
-	for _, a := range args {
-		if l, ok := a.(*ast.BasicLit); ok && l.Kind == token.FLOAT {
-			return true
+// literal returns the value of an untyped constant argument: a basic
+// literal or a package's constant (math.Pi), maybe signed or parenthesised.
+func (r *rewriter) literal(e ast.Expr) (constant.Value, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		v := constant.MakeFromLiteral(e.Value, e.Kind, 0)
+		return v, v.Kind() != constant.Unknown
+	case *ast.SelectorExpr:
+		if x, ok := e.X.(*ast.Ident); ok && x.Obj == nil && r.pkgConst != nil && !r.shadowed[x.Name] {
+			return r.pkgConst(x.Name, e.Sel.Name)
+		}
+	case *ast.ParenExpr:
+		return r.literal(e.X)
+	case *ast.UnaryExpr:
+		if e.Op == token.SUB || e.Op == token.ADD {
+			if v, ok := r.literal(e.X); ok && v.Kind() != constant.String {
+				return constant.UnaryOp(e.Op, v, 0), true
+			}
 		}
 	}
+	return nil, false
+}
+
+// minMax rewrites a call of the min or max builtin for the generic
+// stand-in, which infers its type from its first argument. With literal
+// arguments only (untyped constants), the call is folded into the constant
+// it gives (untyped, as in Go). Otherwise those arguments move after the
+// others (they have no side effects), so that the type comes from a typed
+// argument. It reports whether the call was folded.
+func (r *rewriter) minMax(c *ast.CallExpr, name string) bool {
+	if len(c.Args) == 0 || c.Ellipsis.IsValid() {
+		return false
+	}
+	vals := make([]constant.Value, len(c.Args))
+	all := true
+	for i, a := range c.Args {
+		v, ok := r.literal(a)
+		vals[i], all = v, all && ok
+	}
+	if all {
+		best, kind := 0, vals[0].Kind()
+		for i, v := range vals {
+			k := v.Kind()
+			if k == constant.Bool || k == constant.Complex || (k == constant.String) != (kind == constant.String) {
+				return false // a type error: let the interpreter report it
+			}
+			if v.Kind() > kind {
+				kind = v.Kind()
+			}
+			op := token.LSS
+			if name == "max" {
+				op = token.GTR
+			}
+			if constant.Compare(v, op, vals[best]) {
+				best = i
+			}
+		}
+		text := r.text(c.Args[best])
+		if kind == constant.Float && vals[best].Kind() == constant.Int {
+			text += " + 0.0" // the result is an untyped float constant
+		}
+		r.edits = append(r.edits, edit{r.off(c.Pos()), r.off(c.End()), "(" + text + ")"})
+		return true
+	}
+	// Constants (literals, constants of packages and cells) after the
+	// first argument that is not one.
+	first := -1
+	for i, v := range vals {
+		if id, ok := c.Args[i].(*ast.Ident); v == nil && !(ok && r.consts[id.Name]) {
+			first = i
+			break
+		}
+	}
+	if first <= 0 {
+		return false
+	}
+	from, to := r.off(c.Args[0].Pos()), r.off(c.Args[first].Pos())
+	if strings.Contains(r.src[from:to], "\n") {
+		return false // keep line numbers
+	}
+	var moved []string
+	for _, a := range c.Args[:first] {
+		moved = append(moved, r.text(a))
+	}
+	r.edits = append(r.edits, edit{from, to, ""}) // the literals and their commas
+	end := r.off(c.Args[first].End())
+	r.edits = append(r.edits, edit{end, end, ", " + strings.Join(moved, ", ")})
 	return false
 }
 
@@ -251,8 +372,11 @@ func (r *rewriter) perIteration(decl []ast.Expr, header []ast.Node, body *ast.Bl
 	if len(names) == 0 {
 		return
 	}
-	p := r.off(body.Lbrace) + 1
-	r.edits = append(r.edits, edit{p, p, " " + strings.Join(names, ", ") + " := " + strings.Join(fresh, ", ") + ";"})
+	// The body goes in a block of its own, so that it may declare the
+	// same names (the pre-Go 1.22 idiom `i := i`).
+	p, q := r.off(body.Lbrace)+1, r.off(body.Rbrace)
+	r.edits = append(r.edits, edit{p, p, " " + strings.Join(names, ", ") + " := " + strings.Join(fresh, ", ") + "; {"},
+		edit{q, q, "}"})
 }
 
 func (r *rewriter) forStmt(s *ast.ForStmt) {
@@ -310,8 +434,8 @@ func (r *rewriter) rangeInt(s *ast.RangeStmt, parent ast.Node) {
 			edit{r.off(s.Body.Rbrace) + 1, r.off(s.Body.Rbrace) + 1, " }"})
 	}
 	if s.Tok == token.DEFINE && user != "" {
-		p := r.off(s.Body.Lbrace) + 1
-		r.edits = append(r.edits, edit{p, p, " " + user + " := " + k + ";"})
+		p, q := r.off(s.Body.Lbrace)+1, r.off(s.Body.Rbrace)
+		r.edits = append(r.edits, edit{p, p, " " + user + " := " + k + "; {"}, edit{q, q, "}"})
 	}
 }
 
