@@ -69,20 +69,28 @@ func readFile(path string) string {
 	return strings.TrimSpace(string(b))
 }
 
-func readCPUInfo(m *MachineInfo) {
-	f, err := os.Open("/proc/cpuinfo")
+// scanFields calls f with the key and value of every "key: value" line of
+// the file at path (a /proc file); a missing file is no lines.
+func scanFields(path string, f func(key, value string)) {
+	file, err := os.Open(path)
 	if err != nil {
 		return
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
+	defer file.Close()
+	sc := bufio.NewScanner(file)
 	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == "model name" {
-			m.Model = strings.TrimSpace(v)
-			return
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok {
+			f(strings.TrimSpace(k), v)
 		}
 	}
+}
+
+func readCPUInfo(m *MachineInfo) {
+	scanFields("/proc/cpuinfo", func(k, v string) {
+		if k == "model name" {
+			m.Model = strings.TrimSpace(v)
+		}
+	})
 }
 
 func readTopology(m *MachineInfo) {
@@ -165,20 +173,10 @@ func readCaches(m *MachineInfo) {
 }
 
 func readMemInfo(m *MachineInfo) {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
+	scanFields("/proc/meminfo", func(k, v string) {
 		fs := strings.Fields(v)
 		if len(fs) == 0 {
-			continue
+			return
 		}
 		n, _ := strconv.ParseInt(fs[0], 10, 64)
 		if len(fs) > 1 && fs[1] == "kB" {
@@ -190,7 +188,7 @@ func readMemInfo(m *MachineInfo) {
 		case "MemAvailable":
 			m.MemAvailable = n
 		}
-	}
+	})
 }
 
 func shortBytes(b int64) string {
