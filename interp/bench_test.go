@@ -18,31 +18,6 @@ import (
 
 const benchTerms = 100_000_000
 
-func BenchmarkSlowSeriesDirect(b *testing.B) {
-	for range b.N {
-		parlib.SlowSeries(benchTerms, 1)
-	}
-}
-
-func BenchmarkSlowSeriesCell(b *testing.B) {
-	e, err := New(Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	out := &testOutput{}
-	run := func(code string) {
-		if res := e.Execute(context.Background(), engine.ExecuteRequest{Code: code}, out); res.Err != nil {
-			b.Fatal(res.Err.String())
-		}
-	}
-	run("n := 100_000_000")
-	b.ResetTimer()
-	for range b.N {
-		run("parlib.SlowSeries(n, 1)")
-	}
-}
-
 // BenchmarkTrivialCell is the engine's fixed cost per cell.
 func BenchmarkTrivialCell(b *testing.B) {
 	e, err := New(Options{})
