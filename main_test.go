@@ -380,7 +380,7 @@ func TestKernelInterruptRestart(t *testing.T) {
 		t.Fatalf("kernel_extra_gopar.py: %v\n%s", err, out)
 	}
 	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(l, "interrupt answered") {
+		if strings.HasPrefix(l, "interrupt") {
 			t.Log(l)
 		}
 	}

@@ -1,6 +1,9 @@
 """What jupyter_kernel_test does not cover, through jupyter_client and the
-installed kernelspec: interrupting a running cell with SIGINT (the
-kernelspec's interrupt_mode "signal"), and restarting the kernel.
+installed kernelspec: interrupting running cells with SIGINT (the
+kernelspec's interrupt_mode "signal") — an endless loop, a sleep, a blocked
+channel receive and a long parlib call —, stdin through input_request,
+streams written by goroutines, a panicking goroutine, and restarting the
+kernel.
 
 Prints "GOPAR-KERNEL-EXTRA ok" and exits 0 when all checks pass; otherwise
 raises. The kernel named by $GOPAR_KERNEL_NAME (default "gopar") must be on
@@ -42,6 +45,39 @@ def run(kc, code):
             return reply["content"], result
 
 
+def interrupt(km, kc, code):
+    """Run code, interrupt it once it runs, and return the seconds the error
+    reply took; the kernel must answer within a second."""
+    msg_id = kc.execute(code)
+    wait_iopub(kc, msg_id, "execute_input")
+    t0 = time.monotonic()
+    km.interrupt_kernel()
+    while True:
+        reply = kc.get_shell_msg(timeout=TIMEOUT)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            break
+    took = time.monotonic() - t0
+    assert reply["content"]["status"] == "error", (code, reply["content"])
+    assert took < 1.0, "interrupting %r took %.2fs" % (code, took)
+    wait_iopub(kc, msg_id, "status", "idle")
+    return took
+
+
+def outputs(kc, code, **kw):
+    """Execute code with execute_interactive; return (reply content, stdout,
+    stderr, error messages)."""
+    out = {"stdout": "", "stderr": "", "error": []}
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out[msg["content"]["name"]] += msg["content"]["text"]
+        elif msg["msg_type"] == "error":
+            out["error"].append(msg["content"])
+
+    reply = kc.execute_interactive(code, timeout=TIMEOUT, output_hook=hook, **kw)
+    return reply["content"], out["stdout"], out["stderr"], out["error"]
+
+
 def main():
     name = os.environ.get("GOPAR_KERNEL_NAME", "gopar")
     km, kc = start_new_kernel(kernel_name=name)
@@ -68,6 +104,45 @@ def main():
         print("interrupt answered in %.0f ms" % (took * 1000))
 
         # State survives the interrupt.
+        reply, result = run(kc, "x + 1")
+        assert reply["status"] == "ok" and result == "42", (reply, result)
+
+        # A compiled sleep, a blocked receive and a long native call stop too,
+        # and never resume later.
+        for code in ["time.Sleep(time.Hour)\nx = 0",
+                     "ch := make(chan int)\n<-ch\nx = 0",
+                     "parlib.SlowSeries(100_000_000_000, 1)\nx = 0"]:
+            took = interrupt(km, kc, code)
+            print("interrupt of %r answered in %.0f ms" % (code.split("\n")[0], took * 1000))
+        reply, result = run(kc, "x")
+        assert reply["status"] == "ok" and result == "41", (reply, result)
+
+        # stdin: fmt.Scanln reads the line the frontend sends back.
+        reply, _, _, _ = outputs(kc, "var line string\nfmt.Scanln(&line)",
+                                 allow_stdin=True, stdin_hook=lambda msg: kc.input("typed"))
+        assert reply["status"] == "ok", reply
+        reply, result = run(kc, "line")
+        assert result == '"typed"', result
+
+        # Streams from goroutines: stdout and stderr kept apart, each in order.
+        code = ("var wg sync.WaitGroup\n"
+                "for i := range 3 {\n"
+                "\twg.Add(1)\n"
+                "\tgo func() { defer wg.Done(); fmt.Fprintf(os.Stderr, \"e%d\\n\", i) }()\n"
+                "}\n"
+                "wg.Wait()\n"
+                "for i := range 3 { fmt.Printf(\"o%d\\n\", i) }")
+        reply, stdout, stderr, _ = outputs(kc, code)
+        assert reply["status"] == "ok", reply
+        assert stdout == "o0\no1\no2\n", repr(stdout)
+        assert sorted(stderr.split()) == ["e0", "e1", "e2"], repr(stderr)
+
+        # A panicking goroutine is the cell's error; the kernel lives on.
+        reply, _, _, errors = outputs(kc, "done := make(chan bool)\n"
+                                          "go func() { defer close(done); panic(\"boom\") }()\n"
+                                          "<-done\ntime.Sleep(50 * time.Millisecond)")
+        assert reply["status"] == "error" and reply["ename"] == "panic", reply
+        assert "boom" in reply["evalue"], reply
         reply, result = run(kc, "x + 1")
         assert reply["status"] == "ok" and result == "42", (reply, result)
 
