@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"math/rand"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -81,14 +82,20 @@ func closeTo(t *testing.T, label string, got, want, rel float64) {
 	}
 }
 
-// executedRuns names the two executions executeNotebook returns.
-var executedRuns = []string{"gopar run", "nbconvert"}
+// executedRuns names the two executions executeNotebook returns, and the
+// committed notebook (full size) that forEachRun checks after them.
+var executedRuns = []string{"gopar run", "nbconvert", "committed"}
 
 // forEachRun executes the notebook and calls check on the outputs of each
 // execution, as text.
 func forEachRun(t *testing.T, name string, check func(t *testing.T, label, text string, nb *nbrun.Notebook)) {
 	t.Helper()
 	nbs := executeNotebook(t, name)
+	committed, err := nbrun.ReadNotebook(filepath.Join("notebooks", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nbs = append(nbs, committed)
 	for i, nb := range nbs {
 		label := name + " (" + executedRuns[i] + ")"
 		text := notebookText(nb)
@@ -182,7 +189,9 @@ func TestNotebookHighPerformanceSeries(t *testing.T) {
 	forEachRun(t, "high-performance-series.ipynb", func(t *testing.T, label, text string, _ *nbrun.Notebook) {
 		m := match(t, label, text, `SlowSeries\((\d+)\) = ([0-9.]+) on 1, 2, 4 and 8 threads: (\w+)`)
 		n := atoi(t, m[1])
-		closeTo(t, label+": SlowSeries", atof(t, m[2]), slowSeriesRef(1, n), 1e-13)
+		// parlib adds fixed chunks, the reference adds term by term: at 1e8
+		// terms the two orders differ by about 3e-13 relative.
+		closeTo(t, label+": SlowSeries", atof(t, m[2]), slowSeriesRef(1, n), 1e-12)
 		if m[3] != "true" {
 			t.Errorf("%s: SlowSeries(%d) differs between thread counts", label, n)
 		}
