@@ -20,8 +20,9 @@ func requireAll(t *testing.T, label, text string, wants ...string) {
 // (seed 000, "Thread Parallelism in Julia") and checks that every prime search
 // finds the right primes and that the report carries its plots and verdict.
 func TestNotebookThreadedPrimeSearch(t *testing.T) {
-	for i, nb := range executeNotebook(t, "threaded-prime-search.ipynb") {
-		label := []string{"gopar run", "nbconvert"}[i]
+	nbs, labels := notebookRuns(t, "threaded-prime-search.ipynb")
+	for i, nb := range nbs {
+		label := labels[i]
 		text := notebookText(nb)
 		requireAll(t, label, text,
 			"first 20 primes: [2 3 5 7 11 13 17 19 23 29 31 37 41 43 47 53 59 61 67 71]",
@@ -52,8 +53,9 @@ func TestNotebookThreadedPrimeSearch(t *testing.T) {
 // threaded BLAS, loops, psort, pmap, reduction and worker-data sections.
 func TestNotebookThreadsSpawnPmap(t *testing.T) {
 	factor := regexp.MustCompile(`U\[1,1\] on 1 thread: (\S+), on 2 threads: (\S+)`)
-	for i, nb := range executeNotebook(t, "threads-spawn-pmap.ipynb") {
-		label := []string{"gopar run", "nbconvert"}[i]
+	nbs, labels := notebookRuns(t, "threads-spawn-pmap.ipynb")
+	for i, nb := range nbs {
+		label := labels[i]
 		text := notebookText(nb)
 		requireAll(t, label, text,
 			"every version computes the same vector: true",

@@ -3,7 +3,6 @@ package main
 import (
 	"math"
 	"math/rand"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -82,22 +81,13 @@ func closeTo(t *testing.T, label string, got, want, rel float64) {
 	}
 }
 
-// executedRuns names the two executions executeNotebook returns, and the
-// committed notebook (full size) that forEachRun checks after them.
-var executedRuns = []string{"gopar run", "nbconvert", "committed"}
-
 // forEachRun executes the notebook and calls check on the outputs of each
-// execution, as text.
+// execution and of the committed notebook, as text.
 func forEachRun(t *testing.T, name string, check func(t *testing.T, label, text string, nb *nbrun.Notebook)) {
 	t.Helper()
-	nbs := executeNotebook(t, name)
-	committed, err := nbrun.ReadNotebook(filepath.Join("notebooks", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	nbs = append(nbs, committed)
+	nbs, labels := notebookRuns(t, name)
 	for i, nb := range nbs {
-		label := name + " (" + executedRuns[i] + ")"
+		label := labels[i]
 		text := notebookText(nb)
 		if !hasImage(nb) {
 			t.Errorf("%s: no plot in the outputs", label)

@@ -58,6 +58,19 @@ func executeNotebook(t *testing.T, name string) []*nbrun.Notebook {
 	return nbs
 }
 
+// notebookRuns returns the two test executions of notebooks/name (see
+// executeNotebook) and then the committed, full-size notebook, with a label
+// for each, so that the same checks hold for all three.
+func notebookRuns(t *testing.T, name string) ([]*nbrun.Notebook, []string) {
+	t.Helper()
+	nbs := executeNotebook(t, name)
+	committed, err := nbrun.ReadNotebook(filepath.Join("notebooks", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(nbs, committed), []string{name + " (gopar run)", name + " (nbconvert)", name + " (committed)"}
+}
+
 // notebookText is all of a notebook's code-cell outputs as text (streams,
 // text/plain and text/html), for checks of key values.
 func notebookText(nb *nbrun.Notebook) string {
