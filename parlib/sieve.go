@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"math/bits"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -33,9 +34,11 @@ var (
 		}
 		return idx
 	}()
-	// presieved[b] has the bits of 30b + w not divisible by 7, 11, 13, 17;
-	// two periods, so that a copy starting anywhere in the first never wraps.
-	presieved = func() []byte {
+	// presieved()[b] has the bits of 30b + w not divisible by 7, 11, 13,
+	// 17; two periods, so that a copy starting anywhere in the first never
+	// wraps. Built on first use, not at program start (gopar's kernel
+	// starts with parlib linked in, and its start-up time counts).
+	presieved = sync.OnceValue(func() []byte {
 		pat := make([]byte, 2*patternLen)
 		for b := range pat {
 			var v byte
@@ -48,7 +51,7 @@ var (
 			pat[b] = v
 		}
 		return pat
-	}()
+	})
 )
 
 // CountPrimes returns the number of primes <= limit (pi(limit)) by a
@@ -250,8 +253,9 @@ func sieveItems(ctx context.Context, limit, threads int, f func(item, lo int, se
 		for lo := start; lo < min(start+itemLen, nBytes); lo += sieveSegment {
 			s := seg[:min(sieveSegment, nBytes-lo)]
 			off := lo % patternLen
+			pattern := presieved()
 			for i := 0; i < len(s); i += patternLen {
-				copy(s[i:], presieved[off:off+patternLen])
+				copy(s[i:], pattern[off:off+patternLen])
 			}
 			if lo == 0 {
 				s[0] &^= 1 // 1 is not prime
