@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -238,8 +239,12 @@ func completion(code string, start, pos int, cands []candidate) engine.Completio
 }
 
 var (
-	importLine = regexp.MustCompile(`(?:^|[;\s])import\s+(?:[\pL_][\pL\pN_]*\s+|\.\s+)?"([^"]*)$`)
-	importSpec = regexp.MustCompile(`^\s*(?:[\pL_][\pL\pN_]*\s+|\.\s+)?"([^"]*)$`)
+	importLine = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[;\s])import\s+(?:[\pL_][\pL\pN_]*\s+|\.\s+)?"([^"]*)$`)
+	})
+	importSpec = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*(?:[\pL_][\pL\pN_]*\s+|\.\s+)?"([^"]*)$`)
+	})
 )
 
 // importPath completes an import path being typed in an import
@@ -247,9 +252,9 @@ var (
 func importPath(code string, pos int, s Scope) (engine.Completion, bool) {
 	lineStart := strings.LastIndexByte(code[:pos], '\n') + 1
 	line := code[lineStart:pos]
-	m := importLine.FindStringSubmatch(line)
+	m := importLine().FindStringSubmatch(line)
 	if m == nil {
-		m = importSpec.FindStringSubmatch(line)
+		m = importSpec().FindStringSubmatch(line)
 		if m == nil {
 			return engine.Completion{}, false
 		}

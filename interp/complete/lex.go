@@ -3,6 +3,7 @@ package complete
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // lexState is where a light Go lexer stands between two characters.
@@ -99,8 +100,11 @@ func (l *lexer) feed(s string, base int) {
 // atTop tells whether the lexer is in plain code outside any bracket.
 func (l *lexer) atTop() bool { return l.state == inCode && len(l.open) == 0 }
 
-// helpLine matches `?name`, `??name`, `name?` and `name??` lines.
-var helpLine = regexp.MustCompile(`^\s*(\?{1,2}\s*%{0,2}[\pL_][\pL\pN_.]*\s*|%{0,2}[\pL_][\pL\pN_.]*\s*\?{1,2}\s*)$`)
+// helpLine matches `?name`, `??name`, `name?` and `name??` lines; compiled
+// on first use, to keep the kernel's start-up short.
+var helpLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*(\?{1,2}\s*%{0,2}[\pL_][\pL\pN_.]*\s*|%{0,2}[\pL_][\pL\pN_.]*\s*\?{1,2}\s*)$`)
+})
 
 // isMagicText tells whether a line at the top level is a magic (%name or
 // %%name), a shell line (!cmd) or a help line (?name, name?).
@@ -115,9 +119,9 @@ func isMagicText(line string) bool {
 	case '!':
 		return len(t) > 1 && t[1] != '='
 	case '?':
-		return helpLine.MatchString(line)
+		return helpLine().MatchString(line)
 	}
-	return helpLine.MatchString(line)
+	return helpLine().MatchString(line)
 }
 
 // MagicLines reports, for each line of code (index 0 is line 1), whether it
