@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/install"
+	"github.com/gopar/gopar/internal/prebind"
 	"github.com/gopar/gopar/interp"
 	"github.com/gopar/gopar/kernel"
 	"github.com/gopar/gopar/kernel/engine"
@@ -151,7 +152,9 @@ func cmdKernel(args []string, stderr io.Writer) int {
 	// ends the kernel.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: *debug})
+	// The ports were bound while the program initialised (internal/prebind).
+	defer prebind.CloseAll()
+	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: *debug, Prebound: prebind.Take})
 	if err != nil && ctx.Err() != nil {
 		// SIGTERM: the frontend ends the kernel; that is a clean exit.
 		return 0

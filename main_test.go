@@ -115,6 +115,41 @@ func TestVersionAndHelp(t *testing.T) {
 	}
 }
 
+// TestPrebindInitialisesEarly checks, in the built binary, that
+// internal/prebind (which binds the kernel's ports so that a client's first
+// connection is not refused) initialises before the heavy packages: it
+// stops doing so as soon as it imports something that comes late, net
+// included.
+func TestPrebindInitialisesEarly(t *testing.T) {
+	_, errOut, code := gopar(t, append(os.Environ(), "GODEBUG=inittrace=1"), "version")
+	if code != 0 {
+		t.Fatalf("gopar version: exit %d\n%s", code, errOut)
+	}
+	order := map[string]int{}
+	var at string
+	for i, line := range strings.Split(errOut, "\n") {
+		// init PKG @T ms, C ms clock, B bytes, A allocs
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "init" {
+			continue
+		}
+		order[f[1]] = i
+		if f[1] == "github.com/gopar/gopar/internal/prebind" {
+			at = f[2]
+		}
+	}
+	pre, ok := order["github.com/gopar/gopar/internal/prebind"]
+	if !ok {
+		t.Fatalf("no init line for internal/prebind in:\n%s", errOut)
+	}
+	for _, heavy := range []string{"net", "github.com/traefik/yaegi/stdlib", "gonum.org/v1/plot", "github.com/yuin/goldmark/extension", "github.com/go-zeromq/zmq4"} {
+		if i, ok := order[heavy]; !ok || i < pre {
+			t.Errorf("internal/prebind initialises after %s (or %s has no init line)", heavy, heavy)
+		}
+	}
+	t.Logf("internal/prebind initialised %s ms after start; %d packages before it", at, pre)
+}
+
 func TestKernelBadConnectionFile(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.json")

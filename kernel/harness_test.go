@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -264,6 +265,11 @@ type client struct {
 	hb                    zmq4.Socket
 	shellBox, controlBox  *box
 	stdinBox, iopubBox    *box
+
+	// With kernelOptions.prebound: a raw connection to the shell port made
+	// before Serve ran, and how many sockets Serve took.
+	early         net.Conn
+	preboundTaken atomic.Int32
 }
 
 // freePorts returns n distinct free TCP ports on 127.0.0.1.
@@ -289,6 +295,65 @@ type kernelOptions struct {
 	key       string
 	transport string
 	hooks     *testHooks
+	// prebound binds the ports before Serve, hands them over through
+	// Config.Prebound, and connects client.early to the shell port before
+	// Serve runs.
+	prebound bool
+}
+
+// prebind binds the ports of ci as internal/prebind does, connects
+// c.early to the shell port, and returns the Config.Prebound that hands the
+// sockets over.
+func (c *client) prebind(ci *connectionInfo) func(transport, ip string, port int) *os.File {
+	t := c.t
+	files := map[int]*os.File{}
+	for _, p := range ci.ports() {
+		network, addr := "tcp", fmt.Sprintf("%s:%d", ci.IP, p.port)
+		if ci.Transport == "ipc" {
+			network, addr = "unix", fmt.Sprintf("%s-%d", ci.IP, p.port)
+		}
+		l, err := net.Listen(network, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ul, ok := l.(*net.UnixListener); ok {
+			ul.SetUnlinkOnClose(false)
+		}
+		f, err := l.(interface{ File() (*os.File, error) }).File()
+		l.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[p.port] = f
+	}
+	network, addr := "tcp", fmt.Sprintf("%s:%d", ci.IP, ci.ShellPort)
+	if ci.Transport == "ipc" {
+		network, addr = "unix", fmt.Sprintf("%s-%d", ci.IP, ci.ShellPort)
+	}
+	early, err := net.Dial(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	early.Write(zmtpGreeting())
+	ready := []byte("\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER")
+	early.Write(append([]byte{0x04, byte(len(ready))}, ready...))
+	c.early = early
+	t.Cleanup(func() { early.Close() })
+	var mu sync.Mutex
+	return func(transport, ip string, port int) *os.File {
+		mu.Lock()
+		defer mu.Unlock()
+		if transport != ci.Transport || ip != ci.IP {
+			t.Errorf("Prebound(%q, %q, %d) for a kernel on %s %s", transport, ip, port, ci.Transport, ci.IP)
+			return nil
+		}
+		f := files[port]
+		if f != nil {
+			delete(files, port)
+			c.preboundTaken.Add(1)
+		}
+		return f
+	}
 }
 
 // startKernel runs Serve with a fake engine and connects a client to it.
@@ -311,9 +376,13 @@ func startKernel(t *testing.T, opt kernelOptions) *client {
 	}
 	c := &client{t: t, w: newWire(opt.key), conn: ci, log: &syncBuffer{}, eng: newFakeEngine(), done: make(chan error, 1),
 		shellBox: newBox(), controlBox: newBox(), stdinBox: newBox(), iopubBox: newBox()}
+	cfg := Config{ConnectionFile: path, Engine: c.eng, Log: c.log, hooks: opt.hooks}
+	if opt.prebound {
+		cfg.Prebound = c.prebind(ci)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		c.done <- Serve(ctx, Config{ConnectionFile: path, Engine: c.eng, Log: c.log, hooks: opt.hooks})
+		c.done <- Serve(ctx, cfg)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -330,6 +399,28 @@ func startKernel(t *testing.T, opt kernelOptions) *client {
 		}
 	})
 
+	c.connect()
+	return c
+}
+
+// startClient connects a second client to the kernel of k.
+func startClient(t *testing.T, k *client) *client {
+	t.Helper()
+	c := &client{t: t, w: newWire(k.conn.Key), conn: k.conn, log: k.log, eng: k.eng, done: k.done,
+		shellBox: newBox(), controlBox: newBox(), stdinBox: newBox(), iopubBox: newBox()}
+	t.Cleanup(func() {
+		for _, s := range c.sockets {
+			s.Close()
+		}
+	})
+	c.connect()
+	return c
+}
+
+// connect dials every port of the kernel and waits until iopub delivers.
+func (c *client) connect() {
+	t, ci := c.t, c.conn
+	t.Helper()
 	id := zmq4.SocketIdentity(newID())
 	dial := func(s zmq4.Socket, port int, b *box) zmq4.Socket {
 		c.sockets = append(c.sockets, s)
@@ -354,7 +445,6 @@ func startKernel(t *testing.T, opt kernelOptions) *client {
 	dial(sub, ci.IOPubPort, c.iopubBox)
 	c.hb = dial(zmq4.NewReq(context.Background(), zopts()...), ci.HBPort, nil)
 	c.waitReady()
-	return c
 }
 
 // pump decodes what s receives into b.

@@ -36,6 +36,12 @@ type Config struct {
 	// Debug adds routine events (listening, interrupts, aborts, shutdown)
 	// to the log; without it only problems are logged.
 	Debug bool
+	// Prebound, when set, returns a socket already listening on a port of
+	// the connection file (its transport, ip and port), or nil: Serve
+	// serves that port on it instead of binding it. gopar binds its ports
+	// during program initialisation (internal/prebind) so that a client's
+	// first connection is not refused.
+	Prebound func(transport, ip string, port int) *os.File
 
 	// hooks lets tests observe internal events; nil outside tests.
 	hooks *testHooks
@@ -147,6 +153,12 @@ func Serve(ctx context.Context, cfg Config) error {
 	bind := func(name string, z zmq4.Socket, port int) error {
 		all = append(all, z)
 		ep := ci.endpoint(port)
+		if cfg.Prebound != nil {
+			if f := cfg.Prebound(ci.Transport, ci.IP, port); f != nil {
+				key := addPrebound(ci.bindEndpoint(port), f)
+				defer dropPrebound(key) // unless Listen took it
+			}
+		}
 		if err := z.Listen(ci.bindEndpoint(port)); err != nil {
 			return fmt.Errorf("connection file %s: cannot bind %s to %s: %s", cfg.ConnectionFile, name, ep, oneLine(unwrapAll(err).Error()))
 		}

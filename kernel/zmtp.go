@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,13 +62,58 @@ func (g guardTransport) Dial(ctx context.Context, d transport.Dialer, addr strin
 	return g.inner().Dial(ctx, d, addr)
 }
 
-// Listen implements transport.Transport.
+// Listen implements transport.Transport. It uses the prebound socket of
+// addr if there is one.
 func (g guardTransport) Listen(ctx context.Context, addr string) (net.Listener, error) {
-	l, err := g.inner().Listen(ctx, addr)
+	var (
+		l   net.Listener
+		err error
+	)
+	if v, ok := prebound.LoadAndDelete(g.network + " " + addr); ok {
+		f := v.(*os.File)
+		l, err = net.FileListener(f)
+		f.Close() // FileListener has its own descriptor
+		if ul, ok := l.(*net.UnixListener); ok {
+			ul.SetUnlinkOnClose(true) // as a listener from net.Listen would
+		}
+	} else {
+		l, err = g.inner().Listen(ctx, addr)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return guardListener{l}, nil
+}
+
+// prebound holds listening sockets handed to Serve (Config.Prebound), by
+// transport network and address, until the transport's Listen takes them.
+var prebound sync.Map
+
+// addPrebound records f as the listening socket of endpoint, a
+// bindEndpoint, and returns its key in prebound.
+func addPrebound(endpoint string, f *os.File) string {
+	scheme, rest, _ := strings.Cut(endpoint, "://")
+	g := guardTransport{network: "tcp"}
+	if scheme == guardedIPC {
+		g.network = "unix"
+	}
+	addr, err := g.Addr(rest)
+	if err != nil {
+		f.Close()
+		return ""
+	}
+	key := g.network + " " + addr
+	if old, loaded := prebound.Swap(key, f); loaded {
+		old.(*os.File).Close()
+	}
+	return key
+}
+
+// dropPrebound closes the prebound socket of key if Listen did not take it.
+func dropPrebound(key string) {
+	if v, ok := prebound.LoadAndDelete(key); ok {
+		v.(*os.File).Close()
+	}
 }
 
 // Addr implements transport.Transport.
@@ -79,8 +126,33 @@ func (l guardListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &guardConn{Conn: c, guard: zmtpGuard{greeting: 64}}, nil
+	// zmq4 does each connection's handshake in its accept loop: until a
+	// peer has sent its greeting and first command, nobody else can
+	// connect to this port. A silent peer gets handshakeTimeout.
+	c.SetReadDeadline(time.Now().Add(handshakeTimeout.get()))
+	return newGuardConn(c), nil
 }
+
+// handshakeTimeout is how long an accepted connection may take to send its
+// ZMTP greeting and first command. A variable for tests.
+var handshakeTimeout = durationVar(5 * time.Second)
+
+func newGuardConn(c net.Conn) *guardConn {
+	return &guardConn{
+		Conn:  c,
+		r:     bufio.NewReaderSize(c, readBuffer),
+		guard: zmtpGuard{greeting: 64},
+		out:   zmtpGuard{greeting: 64},
+	}
+}
+
+// readBuffer is the read buffer of a connection: zmq4 reads a frame's
+// header and body with separate calls, so without it a message of n frames
+// costs 2n system calls.
+const readBuffer = 16 << 10
+
+// maxKeptWriteBuffer is the largest write buffer kept for the next message.
+const maxKeptWriteBuffer = 256 << 10
 
 // stalledPeerTimeout is how long a write to one peer may block before the
 // kernel drops that peer. zmq4's PUB socket writes to its subscribers one
@@ -99,19 +171,57 @@ type durationVar int64
 func (d *durationVar) get() time.Duration  { return time.Duration(atomic.LoadInt64((*int64)(d))) }
 func (d *durationVar) set(v time.Duration) { atomic.StoreInt64((*int64)(d), int64(v)) }
 
-// guardConn checks the ZMTP frame headers that pass through Read, and
-// bounds how long a Write may block.
+// guardConn checks the ZMTP frame headers that pass through Read, bounds
+// how long a write may block, and sends each whole ZMTP message with one
+// write. zmq4 writes a frame's header and body separately and, through a
+// wrapped connection, even a multipart send frame by frame: a Jupyter
+// message would otherwise leave as a dozen small TCP segments, each waking
+// the client.
 type guardConn struct {
 	net.Conn
-	guard zmtpGuard
+	r          *bufio.Reader
+	guard      zmtpGuard // the incoming stream
+	handshaken bool      // the read deadline of the handshake is lifted
+
+	wmu  sync.Mutex
+	out  zmtpGuard // the outgoing stream
+	wbuf []byte    // outgoing bytes of an unfinished message
 }
 
-// Write drops the peer when it does not take the data within
-// stalledPeerTimeout (plus writeGracePerByte for each byte). The error wraps io.EOF so that zmq4 forgets the
-// connection (it keeps connections that report timeouts).
+// Write buffers p until it completes a ZMTP message (or the greeting), then
+// writes the message at once. A peer that does not take the data within
+// stalledPeerTimeout (plus writeGracePerByte for each byte) is dropped: the
+// error wraps io.EOF so that zmq4 forgets the connection (it keeps
+// connections that report timeouts).
 func (c *guardConn) Write(p []byte) (int, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(stalledPeerTimeout.get() + time.Duration(len(p))*writeGracePerByte.get()))
-	n, err := c.Conn.Write(p)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.out.feed(p); err != nil {
+		return 0, err
+	}
+	if len(c.wbuf) == 0 && c.out.boundary() {
+		return c.write(p) // a whole message in one call: no copy
+	}
+	c.wbuf = append(c.wbuf, p...)
+	if !c.out.boundary() {
+		return len(p), nil
+	}
+	_, err := c.write(c.wbuf)
+	if cap(c.wbuf) > maxKeptWriteBuffer {
+		c.wbuf = nil
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// write writes b to the connection within the stalled-peer deadline.
+func (c *guardConn) write(b []byte) (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(stalledPeerTimeout.get() + time.Duration(len(b))*writeGracePerByte.get()))
+	n, err := c.Conn.Write(b)
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 		if l := guardLog.Load(); l != nil {
 			l.Printf("dropping %s: it has not read for %v", c.RemoteAddr(), stalledPeerTimeout.get())
@@ -123,23 +233,40 @@ func (c *guardConn) Write(p []byte) (int, error) {
 }
 
 func (c *guardConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+	n, err := c.r.Read(p)
 	if n > 0 {
 		if gerr := c.guard.feed(p[:n]); gerr != nil {
-			if l := guardLog.Load(); l != nil {
-				l.Printf("closing connection from %s: %v", c.RemoteAddr(), gerr)
-			}
-			c.Conn.Close()
+			c.drop(gerr)
 			return 0, fmt.Errorf("%v: %w", gerr, io.EOF)
 		}
+		if !c.handshaken && c.guard.commands > 0 {
+			c.handshaken = true
+			c.Conn.SetReadDeadline(time.Time{})
+		}
+	}
+	if err != nil && !c.handshaken && errors.Is(err, os.ErrDeadlineExceeded) {
+		gerr := fmt.Errorf("no ZMTP handshake within %v", handshakeTimeout.get())
+		c.drop(gerr)
+		return n, fmt.Errorf("%v: %w", gerr, io.EOF)
 	}
 	return n, err
+}
+
+// drop logs why the connection is closed and closes it.
+func (c *guardConn) drop(why error) {
+	if l := guardLog.Load(); l != nil {
+		l.Printf("closing connection from %s: %v", c.RemoteAddr(), why)
+	}
+	c.Conn.Close()
 }
 
 // zmtpGuard follows the framing of a ZMTP 3 byte stream: a 64-byte
 // greeting, then frames of a flags byte, a 1- or 8-byte size and a body.
 type zmtpGuard struct {
-	greeting int // greeting bytes still to come
+	greeting int  // greeting bytes still to come
+	more     bool // the current frame is not the last of its message
+	command  bool // the current frame is a command
+	commands int  // complete command frames so far
 	inSize   bool
 	sizeBuf  [8]byte
 	sizeLen  int // 1 or 8
@@ -161,10 +288,15 @@ func (g *zmtpGuard) feed(b []byte) error {
 			}
 			g.body -= n
 			b = b[n:]
+			if g.body == 0 && g.command {
+				g.commands++
+			}
 		case !g.inSize:
 			flags := b[0]
 			b = b[1:]
 			g.inSize, g.sizeGot, g.sizeLen = true, 0, 1
+			g.more = flags&0x01 != 0
+			g.command = flags&0x04 != 0
 			if flags&0x02 != 0 {
 				g.sizeLen = 8
 			}
@@ -184,7 +316,16 @@ func (g *zmtpGuard) feed(b []byte) error {
 				return fmt.Errorf("ZMTP frame of %d bytes is over the %d-byte limit", size, maxFrame)
 			}
 			g.body = size
+			if size == 0 && g.command {
+				g.commands++
+			}
 		}
 	}
 	return nil
+}
+
+// boundary reports whether the stream fed so far ends with the greeting or
+// with the last frame of a message (or a command).
+func (g *zmtpGuard) boundary() bool {
+	return g.greeting == 0 && !g.inSize && g.body == 0 && !g.more
 }

@@ -2,8 +2,12 @@ package kernel
 
 import (
 	"encoding/binary"
+	"errors"
+	"io"
 	"net"
+	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -124,5 +128,128 @@ func TestStalledSubscriberDoesNotStallIOPub(t *testing.T) {
 	}
 	if !strings.Contains(c.log.String(), "has not read for") {
 		t.Errorf("the stalled subscriber was not dropped:\n%s", c.log.String())
+	}
+}
+
+// countingConn records the writes that reach the connection.
+type countingConn struct {
+	net.Conn
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.writes = append(c.writes, append([]byte(nil), p...))
+	c.mu.Unlock()
+	return len(p), nil
+}
+
+func (c *countingConn) SetWriteDeadline(time.Time) error { return nil }
+
+func TestGuardConnWritesWholeMessages(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	cc := &countingConn{Conn: a}
+	g := newGuardConn(cc)
+	write := func(p []byte) {
+		t.Helper()
+		if n, err := g.Write(p); n != len(p) || err != nil {
+			t.Fatalf("Write(%d bytes) = %d, %v", len(p), n, err)
+		}
+	}
+	wantWrites := func(n int, what string) {
+		t.Helper()
+		if len(cc.writes) != n {
+			t.Fatalf("after %s: %d writes reached the connection, want %d", what, len(cc.writes), n)
+		}
+	}
+	write(zmtpGreeting())
+	wantWrites(1, "the greeting")
+	body := []byte("\x05READY\x0bSocket-Type\x00\x00\x00\x06ROUTER")
+	write([]byte{0x04, byte(len(body))}) // a command: header, then body
+	wantWrites(1, "a command's header")
+	write(body)
+	wantWrites(2, "a command")
+
+	// A message as zmq4 writes it: every frame's header and body apart,
+	// with a long frame and an empty last frame.
+	var msg []byte
+	piece := func(p []byte) {
+		msg = append(msg, p...)
+		write(p)
+	}
+	piece([]byte{0x01, 5})
+	piece([]byte("hello"))
+	big := make([]byte, 300)
+	long := make([]byte, 9)
+	long[0] = 0x03 // long, more
+	binary.BigEndian.PutUint64(long[1:], uint64(len(big)))
+	piece(long)
+	piece(big)
+	wantWrites(2, "frames with more to come")
+	piece([]byte{0x00, 0}) // the empty last frame has no body
+	wantWrites(3, "the last frame")
+	if got := cc.writes[2]; string(got) != string(msg) {
+		t.Fatalf("the message went out as %d bytes, want the %d written", len(got), len(msg))
+	}
+
+	// A whole message in one Write goes out as it is.
+	one := []byte{0x00, 3, 'a', 'b', 'c'}
+	write(one)
+	wantWrites(4, "a message in one write")
+}
+
+func TestPreboundSockets(t *testing.T) {
+	for _, transport := range []string{"tcp", "ipc"} {
+		t.Run(transport, func(t *testing.T) {
+			c := startKernel(t, kernelOptions{key: testKey, transport: transport, prebound: true})
+			id := c.send(c.shell, "kernel_info_request", map[string]any{})
+			c.reply(c.shellBox, id)
+			if n := c.preboundTaken.Load(); n != 5 {
+				t.Errorf("Serve took %d prebound sockets, want 5", n)
+			}
+			// The connection made before Serve ran gets the kernel's greeting.
+			c.early.SetReadDeadline(time.Now().Add(failAfter))
+			g := make([]byte, 11)
+			if _, err := io.ReadFull(c.early, g); err != nil {
+				t.Fatalf("connection made before Serve: %v", err)
+			}
+			if g[0] != 0xff || g[9] != 0x7f || g[10] != 3 {
+				t.Errorf("connection made before Serve got % x, want a ZMTP 3 greeting", g)
+			}
+		})
+	}
+}
+
+func TestSilentPeerDoesNotBlockOthers(t *testing.T) {
+	old := handshakeTimeout.get()
+	handshakeTimeout.set(200 * time.Millisecond)
+	defer handshakeTimeout.set(old)
+	c := startKernel(t, kernelOptions{key: testKey})
+	// zmq4 does handshakes one at a time in its accept loop: a peer that
+	// connects and says nothing would hold up everybody after it.
+	silent, err := net.Dial("tcp", strings.TrimPrefix(c.conn.endpoint(c.conn.ShellPort), "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	other := startClient(t, c)
+	id := other.send(other.shell, "kernel_info_request", map[string]any{})
+	other.reply(other.shellBox, id)
+	// The silent peer was dropped.
+	silent.SetReadDeadline(time.Now().Add(failAfter))
+	buf := make([]byte, 256)
+	for {
+		if _, err := silent.Read(buf); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatal("the silent peer was not dropped")
+			}
+			break
+		}
+	}
+	if !strings.Contains(c.log.String(), "no ZMTP handshake within") {
+		t.Errorf("log lacks the dropped peer:\n%s", c.log.String())
 	}
 }
