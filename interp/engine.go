@@ -453,7 +453,13 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 		return engine.ExecuteResult{Err: &engine.Error{Name: "EngineClosed", Value: "the engine is closed"}}
 	}
 	e.begin(ctx, out, req.AllowStdin)
-	defer e.end()
+	synced := false
+	defer func() {
+		if !synced { // a panic on the way: flush what the cell wrote
+			e.cap.sync()
+		}
+		e.end()
+	}()
 
 	st := e.st
 	for _, g := range st.takeGoPanics() {
@@ -464,6 +470,7 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 		res.UserExpressions = e.userExpressions(ctx, st, req.UserExpressions)
 	}
 	e.cap.sync()
+	synced = true
 	if gps := st.takeGoPanics(); len(gps) > 0 {
 		if res.Err == nil {
 			g := gps[0]
@@ -553,11 +560,10 @@ func (e *Engine) begin(ctx context.Context, out engine.Output, allowStdin bool) 
 	e.ctxMu.Unlock()
 }
 
-// end flushes the cell's output. Output that arrives later (from goroutines
-// still running) goes to the same Output, which the kernel routes to
-// whichever cell runs at the time.
+// end ends a cell whose output has been flushed. Output that arrives later
+// (from goroutines still running) goes to the same Output, which the kernel
+// routes to whichever cell runs at the time.
 func (e *Engine) end() {
-	e.cap.sync()
 	parlib.SetContext(context.Background())
 	e.ctxMu.Lock()
 	e.cellCtx, e.allowStdin = context.Background(), false
