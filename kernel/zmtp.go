@@ -141,7 +141,7 @@ func newGuardConn(c net.Conn) *guardConn {
 	return &guardConn{
 		Conn:  c,
 		r:     bufio.NewReaderSize(c, readBuffer),
-		guard: zmtpGuard{greeting: 64},
+		guard: zmtpGuard{greeting: 64, limit: maxFrame},
 		out:   zmtpGuard{greeting: 64},
 	}
 }
@@ -151,8 +151,8 @@ func newGuardConn(c net.Conn) *guardConn {
 // costs 2n system calls.
 const readBuffer = 16 << 10
 
-// maxKeptWriteBuffer is the largest write buffer kept for the next message.
-const maxKeptWriteBuffer = 256 << 10
+// coalesceLimit is the largest message gathered into one write.
+const coalesceLimit = 64 << 10
 
 // stalledPeerTimeout is how long a write to one peer may block before the
 // kernel drops that peer. zmq4's PUB socket writes to its subscribers one
@@ -199,6 +199,17 @@ func (c *guardConn) Write(p []byte) (int, error) {
 	if err := c.out.feed(p); err != nil {
 		return 0, err
 	}
+	if len(c.wbuf)+len(p) > coalesceLimit {
+		// Big messages go out as they come: copying them saves nothing.
+		if len(c.wbuf) > 0 {
+			_, err := c.write(c.wbuf)
+			c.wbuf = c.wbuf[:0]
+			if err != nil {
+				return 0, err
+			}
+		}
+		return c.write(p)
+	}
 	if len(c.wbuf) == 0 && c.out.boundary() {
 		return c.write(p) // a whole message in one call: no copy
 	}
@@ -207,11 +218,7 @@ func (c *guardConn) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	_, err := c.write(c.wbuf)
-	if cap(c.wbuf) > maxKeptWriteBuffer {
-		c.wbuf = nil
-	} else {
-		c.wbuf = c.wbuf[:0]
-	}
+	c.wbuf = c.wbuf[:0]
 	if err != nil {
 		return 0, err
 	}
@@ -263,10 +270,11 @@ func (c *guardConn) drop(why error) {
 // zmtpGuard follows the framing of a ZMTP 3 byte stream: a 64-byte
 // greeting, then frames of a flags byte, a 1- or 8-byte size and a body.
 type zmtpGuard struct {
-	greeting int  // greeting bytes still to come
-	more     bool // the current frame is not the last of its message
-	command  bool // the current frame is a command
-	commands int  // complete command frames so far
+	greeting int    // greeting bytes still to come
+	more     bool   // the current frame is not the last of its message
+	command  bool   // the current frame is a command
+	commands int    // complete command frames so far
+	limit    uint64 // the largest frame accepted; 0: no limit
 	inSize   bool
 	sizeBuf  [8]byte
 	sizeLen  int // 1 or 8
@@ -312,8 +320,8 @@ func (g *zmtpGuard) feed(b []byte) error {
 			if g.sizeLen == 8 {
 				size = binary.BigEndian.Uint64(g.sizeBuf[:])
 			}
-			if size > maxFrame {
-				return fmt.Errorf("ZMTP frame of %d bytes is over the %d-byte limit", size, maxFrame)
+			if g.limit > 0 && size > g.limit {
+				return fmt.Errorf("ZMTP frame of %d bytes is over the %d-byte limit", size, g.limit)
 			}
 			g.body = size
 			if size == 0 && g.command {

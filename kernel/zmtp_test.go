@@ -79,7 +79,7 @@ func TestZMTPGuardFollowsFramesAcrossReads(t *testing.T) {
 	}
 	// A frame just over the limit is refused, one at the limit is not.
 	for size, wantErr := range map[uint64]bool{maxFrame: false, maxFrame + 1: true} {
-		g := zmtpGuard{}
+		g := zmtpGuard{limit: maxFrame}
 		hdr := make([]byte, 9)
 		hdr[0] = 0x02
 		binary.BigEndian.PutUint64(hdr[1:], size)
@@ -199,6 +199,32 @@ func TestGuardConnWritesWholeMessages(t *testing.T) {
 	one := []byte{0x00, 3, 'a', 'b', 'c'}
 	write(one)
 	wantWrites(4, "a message in one write")
+
+	// A message over coalesceLimit is not copied, but goes out whole and
+	// in order; the next small message is gathered again.
+	msg = nil
+	piece([]byte{0x01, 2})
+	piece([]byte("hi"))
+	huge := make([]byte, coalesceLimit+1)
+	for i := range huge {
+		huge[i] = byte(i)
+	}
+	binary.BigEndian.PutUint64(long[1:], uint64(len(huge)))
+	long[0] = 0x02 // long, last
+	piece(long)
+	piece(huge)
+	var got []byte
+	for _, w := range cc.writes[4:] {
+		got = append(got, w...)
+	}
+	if string(got) != string(msg) {
+		t.Fatalf("the big message went out as %d bytes, want the %d written", len(got), len(msg))
+	}
+	n := len(cc.writes)
+	write([]byte{0x01, 1})
+	write([]byte("x"))
+	write([]byte{0x00, 0})
+	wantWrites(n+1, "a small message after a big one")
 }
 
 func TestPreboundSockets(t *testing.T) {

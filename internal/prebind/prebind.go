@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -132,4 +133,24 @@ func CloseAll() {
 		f.Close()
 		delete(bound, k)
 	}
+}
+
+// parseIPv4 parses a dotted-quad IPv4 address; "*" is ZeroMQ's any address.
+// (net/netip would do, but it is initialised too late.)
+func parseIPv4(s string) (addr [4]byte, ok bool) {
+	if s == "*" {
+		return addr, true
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return addr, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 255 || p == "" || (len(p) > 1 && p[0] == '0') || p[0] == '+' {
+			return addr, false
+		}
+		addr[i] = byte(n)
+	}
+	return addr, true
 }
