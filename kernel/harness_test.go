@@ -301,6 +301,14 @@ type kernelOptions struct {
 	prebound bool
 }
 
+// netAddr is the net package's network and address of a port of ci.
+func (ci *connectionInfo) netAddr(port int) (network, address string) {
+	if ci.Transport == "ipc" {
+		return "unix", fmt.Sprintf("%s-%d", ci.IP, port)
+	}
+	return "tcp", net.JoinHostPort(ci.IP, strconv.Itoa(port))
+}
+
 // prebind binds the ports of ci as internal/prebind does, connects
 // c.early to the shell port, and returns the Config.Prebound that hands the
 // sockets over.
@@ -308,10 +316,7 @@ func (c *client) prebind(ci *connectionInfo) func(transport, ip string, port int
 	t := c.t
 	files := map[int]*os.File{}
 	for _, p := range ci.ports() {
-		network, addr := "tcp", fmt.Sprintf("%s:%d", ci.IP, p.port)
-		if ci.Transport == "ipc" {
-			network, addr = "unix", fmt.Sprintf("%s-%d", ci.IP, p.port)
-		}
+		network, addr := ci.netAddr(p.port)
 		l, err := net.Listen(network, addr)
 		if err != nil {
 			t.Fatal(err)
@@ -326,10 +331,7 @@ func (c *client) prebind(ci *connectionInfo) func(transport, ip string, port int
 		}
 		files[p.port] = f
 	}
-	network, addr := "tcp", fmt.Sprintf("%s:%d", ci.IP, ci.ShellPort)
-	if ci.Transport == "ipc" {
-		network, addr = "unix", fmt.Sprintf("%s-%d", ci.IP, ci.ShellPort)
-	}
+	network, addr := ci.netAddr(ci.ShellPort)
 	early, err := net.Dial(network, addr)
 	if err != nil {
 		t.Fatal(err)
