@@ -19,6 +19,11 @@ with jupyter_client:
     closes the request have arrived, --executes times after a warm-up,
     in alternating blocks.
 
+With --floor PATH (a build of kernel/testdata/echokernel: package kernel
+with an engine that does nothing), it also times that kernel's execute round
+trip, in the same alternating blocks: the part of the round trip that no
+engine can remove, here mostly the client's own work.
+
 It prints a table and the ratios gopar/ipykernel. It exits non-zero only
 if a kernel fails to start or answers wrongly, never on the numbers.
 """
@@ -150,6 +155,7 @@ def main():
     ap.add_argument("--gopar", required=True, help="the gopar binary to measure")
     ap.add_argument("--starts", type=int, default=7, help="kernel starts per kernel")
     ap.add_argument("--executes", type=int, default=200, help="measured executes per kernel")
+    ap.add_argument("--floor", help="an echokernel binary (go build ./kernel/testdata/echokernel) to time as the no-op floor")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="gopar-bench-")
@@ -162,6 +168,12 @@ def main():
         with open(os.path.join(ipk, "kernel.json"), "w") as f:
             json.dump({"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                        "display_name": "ipykernel (bench)", "language": "python"}, f)
+        if args.floor:
+            fl = os.path.join(data, "kernels", "floor-bench")
+            os.makedirs(fl)
+            with open(os.path.join(fl, "kernel.json"), "w") as f:
+                json.dump({"argv": [os.path.abspath(args.floor), "{connection_file}"],
+                           "display_name": "no-op kernel (bench)", "language": "toy"}, f)
         os.environ["JUPYTER_PATH"] = data
         os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
         os.environ["JUPYTER_DATA_DIR"] = os.path.join(tmp, "data")
@@ -181,20 +193,24 @@ def main():
                     stop(km, kc)
                 listen[label].append(start_to_listen(name))
 
+        timed = list(kernels)
+        code = {"gopar": "1+1", "ipykernel": "1+1", "no-op": "result:2"}
+        if args.floor:
+            timed.append(("no-op", "floor-bench"))
         clients = {}
-        for label, name in kernels:
+        for label, name in timed:
             _, km, kc = start(name)
             clients[label] = (km, kc)
             for _ in range(20):
-                roundtrip(kc, "1+1", "2")
-        execs = {k: [] for k, _ in kernels}
+                roundtrip(kc, code[label], "2")
+        execs = {k: [] for k, _ in timed}
         blocks = 4
         per = max(1, args.executes // blocks)
         for _ in range(blocks):
-            for label, _ in kernels:
+            for label, _ in timed:
                 kc = clients[label][1]
                 for _ in range(per):
-                    execs[label].append(roundtrip(kc, "1+1", "2"))
+                    execs[label].append(roundtrip(kc, code[label], "2"))
         for km, kc in clients.values():
             stop(km, kc)
         clients.clear()
@@ -215,11 +231,16 @@ def main():
     for label, _ in kernels:
         print("%-10s %12s %12s %12s %12s %12s %12s" % (label, ms(med(startup[label])), ms(min(startup[label])), ms(med(stock[label])),
                                                        ms(med(listen[label])), ms(pct(execs[label], 50)), ms(pct(execs[label], 95))))
+    if args.floor:
+        print("%-10s %12s %12s %12s %12s %12s %12s" % ("no-op", "", "", "", "", ms(pct(execs["no-op"], 50)), ms(pct(execs["no-op"], 95))))
     r = lambda a, b: a / b if b else float("nan")
     g, p = "gopar", "ipykernel"
     print("ratio gopar/ipykernel: startup p50 %.3f (aim < 0.15), wait_for_ready p50 %.3f, listen p50 %.3f, execute p50 %.3f (aim < 0.35), execute p95 %.3f"
           % (r(med(startup[g]), med(startup[p])), r(med(stock[g]), med(stock[p])), r(med(listen[g]), med(listen[p])),
              r(pct(execs[g], 50), pct(execs[p], 50)), r(pct(execs[g], 95), pct(execs[p], 95))))
+    if args.floor:
+        print("ratio no-op kernel/ipykernel: execute p50 %.3f (the floor of this client and package kernel)"
+              % r(pct(execs["no-op"], 50), pct(execs[p], 50)))
 
 
 if __name__ == "__main__":
