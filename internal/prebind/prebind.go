@@ -2,9 +2,9 @@
 // program is still initialising its packages.
 //
 // A Jupyter client connects to the kernel's ports a few milliseconds after
-// it starts the process. The gopar binary needs about ten milliseconds of
-// package initialisation (yaegi's standard-library tables, gonum/plot,
-// goldmark...) before main runs, so without this package the first
+// it starts the process. The gopar binary spends 5-12 ms initialising its
+// packages (yaegi's standard-library tables, gonum/plot, goldmark...; see
+// GODEBUG=inittrace=1) before main runs, so without this package the first
 // connection attempts are refused and libzmq retries only after its
 // reconnect interval (100-200 ms). Binding here, in an init function that
 // depends on nothing but the lowest layers of the standard library, makes
@@ -75,9 +75,6 @@ func bindFromArgs(args []string) {
 			continue
 		}
 		mu.Lock()
-		if old := bound[key(ci.Transport, ci.IP, port)]; old != nil {
-			old.Close() // the same port twice: the kernel will say so
-		}
 		bound[key(ci.Transport, ci.IP, port)] = f
 		mu.Unlock()
 	}
