@@ -24,11 +24,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/install"
 	"github.com/gopar/gopar/internal/prebind"
 	"github.com/gopar/gopar/interp"
 	"github.com/gopar/gopar/kernel"
-	"github.com/gopar/gopar/kernel/engine"
 	"github.com/gopar/gopar/nbrun"
 )
 
@@ -202,7 +202,7 @@ func (l *lazyEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out
 	case <-l.ready:
 	case <-ctx.Done():
 		msg := "interrupted while the Go engine was loading"
-		return engine.ExecuteResult{Err: &engine.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}}
+		return engine.ExecuteResult{Err: engine.NewError(engine.Interrupt, msg)}
 	}
 	return l.eng.Execute(ctx, req, out)
 }

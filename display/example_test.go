@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gopar/gopar/display"
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // printSink prints what display sends, as a frontend would receive it.

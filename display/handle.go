@@ -1,6 +1,6 @@
 package display
 
-import "github.com/gopar/gopar/kernel/engine"
+import "github.com/gopar/gopar/engine"
 
 // Handle is a display that can be updated in place (a Jupyter display_id).
 type Handle struct {

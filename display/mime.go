@@ -10,7 +10,7 @@ import (
 	"image/png"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // HTML shows s as HTML.

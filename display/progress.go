@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/parlib"
 )
 

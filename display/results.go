@@ -8,7 +8,7 @@ import (
 	"image/png"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/parlib"
 )
 

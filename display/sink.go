@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"sync/atomic"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // Sink receives what display shows. The engine points it at the running

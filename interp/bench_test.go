@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/parlib"
 )
 

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/gopar/gopar/engine"
 )
 
 // imports evaluates the cell's import declarations, skipping packages
@@ -59,14 +61,14 @@ func (x *execution) importPkg(name, p string, off int) error {
 		if old == p {
 			return nil
 		}
-		return x.errAt(off, "ImportError", fmt.Sprintf("%s is already imported as %q: import %q under another name (import x%s %q), or %%reset", name, old, p, name, p))
+		return x.errAt(off, engine.ImportError, fmt.Sprintf("%s is already imported as %q: import %q under another name (import x%s %q), or %%reset", name, old, p, name, p))
 	}
 	text := fmt.Sprintf("import %s %q", name, p)
 	cr := x.st.newCell(text, x.cell.count)
 	c := &chunk{pieces: []piece{{0, len(text), nil}}}
 	c.build(text, cr)
 	if _, err := x.e.evalChunk(x.ctx, x.st, c); err != nil {
-		return x.errAt(off, "ImportError", fmt.Sprintf("cannot import %q: not available in gopar (only the standard library, parlib, display, gonum/plot and gonum/mat are preloaded)", p))
+		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: not available in gopar (only the standard library, parlib, display, gonum/plot and gonum/mat are preloaded)", p))
 	}
 	x.st.imports[name] = p
 	return nil
@@ -188,7 +190,7 @@ func (x *execution) typesAndConsts() error {
 				if old == def {
 					continue
 				}
-				return x.errAt(x.off(i, ts.Pos()), "CompileError", fmt.Sprintf(
+				return x.errAt(x.off(i, ts.Pos()), engine.CompileError, fmt.Sprintf(
 					"type %s is already defined with a different shape, and the interpreter cannot change a type: run %%reset (or give the new type another name)", ts.Name.Name))
 			}
 			keep = append(keep, s)
@@ -467,7 +469,7 @@ func (x *execution) methodHeader(i int, d *ast.FuncDecl) error {
 		if g.sig == sig {
 			return nil
 		}
-		return x.errAt(u.start, "CompileError", fmt.Sprintf(
+		return x.errAt(u.start, engine.CompileError, fmt.Sprintf(
 			"method %s is already defined with another signature, and the interpreter cannot change a method's signature: run %%reset", m.key))
 	}
 	start, hdrEnd := x.off(i, d.Type.Pos()), x.off(i, d.Type.End())

@@ -66,9 +66,9 @@ import (
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
 	"github.com/gopar/gopar/display"
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/magic"
 	"github.com/gopar/gopar/interp/symbols"
-	"github.com/gopar/gopar/kernel/engine"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -450,7 +450,7 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	e.executing = true
 	defer func() { e.executing = false }()
 	if e.closed {
-		return engine.ExecuteResult{Err: &engine.Error{Name: "EngineClosed", Value: "the engine is closed"}}
+		return engine.ExecuteResult{Err: engine.NewError(engine.EngineClosed, "the engine is closed")}
 	}
 	e.begin(ctx, out, req.AllowStdin)
 	synced := false
@@ -474,8 +474,8 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	if gps := st.takeGoPanics(); len(gps) > 0 {
 		if res.Err == nil {
 			g := gps[0]
-			res.Err = &engine.Error{Name: "panic", Value: "in goroutine: " + fmt.Sprint(g.value),
-				Traceback: append([]string{"panic in a goroutine started by this cell: " + fmt.Sprint(g.value)}, g.trace...)}
+			res.Err = engine.NewError(engine.Panic, "in goroutine: "+fmt.Sprint(g.value),
+				append([]string{"panic in a goroutine started by this cell: " + fmt.Sprint(g.value)}, g.trace...)...)
 			gps = gps[1:]
 		}
 		for _, g := range gps {
@@ -495,7 +495,7 @@ func (e *Engine) runCell(ctx context.Context, st *state, code string, count int,
 	mc, err := magic.Parse(code)
 	if err != nil {
 		msg := err.Error()
-		return engine.ExecuteResult{Err: &engine.Error{Name: "UsageError", Value: msg, Traceback: []string{"UsageError: " + msg}}}
+		return engine.ExecuteResult{Err: engine.NewError(engine.UsageError, msg)}
 	}
 	if mc.CellMagic != nil {
 		return magic.ExecCell(ctx, *mc.CellMagic, mc.Source, e)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // TestCells runs sequences of cells in one engine and checks each cell's
@@ -216,7 +216,7 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 						t.Fatalf("cell %q: want error %s, got result %q", c.code, c.ename, resultText(res))
 					}
 					want := strings.ReplaceAll(c.errHas, "In [@]", "In ["+itoa(execCount)+"]")
-					if res.Err.Name != c.ename || !strings.Contains(res.Err.String(), want) {
+					if string(res.Err.Kind) != c.ename || !strings.Contains(res.Err.String(), want) {
 						t.Fatalf("cell %q: got %s\n%s\nwant %s containing %q", c.code, res.Err.Error(), res.Err.String(), c.ename, want)
 					}
 					continue
@@ -256,7 +256,7 @@ func fmtInt(n int) string {
 func TestGoroutinePanic(t *testing.T) {
 	e := newEngine(t)
 	res, _ := exec(t, e, "done := make(chan bool)\ngo func() { defer close(done); panic(\"in go\") }()\n<-done\ntime.Sleep(10*time.Millisecond)")
-	if res.Err == nil || res.Err.Name != "panic" || !strings.Contains(res.Err.Value, "in go") {
+	if res.Err == nil || res.Err.Kind != engine.Panic || !strings.Contains(res.Err.Value, "in go") {
 		t.Fatalf("want the goroutine panic as the cell's error, got %+v", res.Err)
 	}
 	// A goroutine that panics after its cell ended: reported by the next cell.
@@ -359,7 +359,7 @@ func TestInterrupt(t *testing.T) {
 				if d := time.Since(start); d > time.Second {
 					t.Errorf("%q: returned %v after cancel", code, d)
 				}
-				if res.Err == nil || res.Err.Name != "Interrupt" {
+				if res.Err == nil || res.Err.Kind != engine.Interrupt {
 					t.Errorf("%q (immediate %v): want Interrupt, got %+v", code, immediate, res.Err)
 				}
 			case <-time.After(5 * time.Second):

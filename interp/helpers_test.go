@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // testOutput collects what a cell shows.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // TestDisplay checks that display functions called by a cell reach the
@@ -121,7 +121,7 @@ func TestInterruptStopsBackgroundGoroutines(t *testing.T) {
 	done := make(chan engine.ExecuteResult)
 	go func() { done <- e.Execute(ctx, engine.ExecuteRequest{Code: "for {}"}, &testOutput{}) }()
 	cancel()
-	if res := <-done; res.Err == nil || res.Err.Name != "Interrupt" {
+	if res := <-done; res.Err == nil || res.Err.Kind != engine.Interrupt {
 		t.Fatalf("want Interrupt, got %+v", res.Err)
 	}
 	if r, _ := mustRun(t, e, "<-stopped\n\"stopped\""); r != `"stopped"` {
@@ -137,7 +137,7 @@ func TestInterruptStopsBackgroundGoroutines(t *testing.T) {
 	}()
 	<-ready
 	cancel()
-	if res := <-done; res.Err == nil || res.Err.Name != "Interrupt" {
+	if res := <-done; res.Err == nil || res.Err.Kind != engine.Interrupt {
 		t.Fatalf("want Interrupt, got %+v", res.Err)
 	}
 	if res, out := exec(t, e, "1"); res.Err != nil || strings.Contains(out.text("stderr"), "panic") {

@@ -21,7 +21,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"github.com/gopar/gopar/display"
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -58,7 +58,7 @@ func (e *Engine) run(ctx context.Context, st *state, src string, count int, sile
 		if errors.As(err, &ce) {
 			return engine.ExecuteResult{Err: ce.err}
 		}
-		return engine.ExecuteResult{Err: &engine.Error{Name: "Error", Value: err.Error(), Traceback: []string{err.Error()}}}
+		return engine.ExecuteResult{Err: engine.NewError(engine.OtherError, err.Error(), err.Error())}
 	}
 	if !has || silent {
 		return engine.ExecuteResult{}
@@ -117,9 +117,9 @@ type execution struct {
 	bases []int // token.Pos of cell offset 0, per unit
 }
 
-func (x *execution) errAt(off int, name, msg string) error {
+func (x *execution) errAt(off int, kind engine.Kind, msg string) error {
 	line, col := off2pos(x.src, off)
-	return cellError{x.e.compileError(x.cell, line, col, name, msg)}
+	return cellError{x.e.compileError(x.cell, line, col, kind, msg)}
 }
 
 func (x *execution) run() (result []any, has bool, err error) {
@@ -141,9 +141,9 @@ func (x *execution) run() (result []any, has bool, err error) {
 					}
 					col -= len(pre)
 				}
-				return nil, false, cellError{x.e.compileError(x.cell, p.Line, max(col, 1), "SyntaxError", el[0].Msg)}
+				return nil, false, cellError{x.e.compileError(x.cell, p.Line, max(col, 1), engine.SyntaxError, el[0].Msg)}
 			}
-			return nil, false, x.errAt(u.start, "SyntaxError", err.Error())
+			return nil, false, x.errAt(u.start, engine.SyntaxError, err.Error())
 		}
 	}
 	if err := x.imports(); err != nil {
@@ -373,8 +373,8 @@ func (e *Engine) waitZombies(ctx context.Context, st *state) *engine.Error {
 	for !st.pruneZombies() {
 		select {
 		case <-ctx.Done():
-			return &engine.Error{Name: "Interrupt", Value: "interrupted while waiting for an earlier interrupted cell",
-				Traceback: []string{"Interrupt: an earlier interrupted cell is still blocked in a call to compiled code; run %reset to abandon it"}}
+			return engine.NewError(engine.Interrupt, "interrupted while waiting for an earlier interrupted cell",
+				"Interrupt: an earlier interrupted cell is still blocked in a call to compiled code; run %reset to abandon it")
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -400,8 +400,8 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 		if s, ok := y.value.(string); ok && (s == "nil type" || s == "nil reflect type") {
 			return e.unsupported(c)
 		}
-		return &engine.Error{Name: "InterpreterError", Value: fmt.Sprint(y.value),
-			Traceback: []string{"the interpreter failed on this cell: " + fmt.Sprint(y.value)}}
+		return engine.NewError(engine.InterpreterError, fmt.Sprint(y.value),
+			"the interpreter failed on this cell: "+fmt.Sprint(y.value))
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, "\n"); i >= 0 {
@@ -421,11 +421,11 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 					cc = at
 				}
 			}
-			return e.compileError(c.cell, line, cc, "CompileError", msg)
+			return e.compileError(c.cell, line, cc, engine.CompileError, msg)
 		}
-		return &engine.Error{Name: "CompileError", Value: m[3], Traceback: []string{m[3]}}
+		return engine.NewError(engine.CompileError, m[3], m[3])
 	}
-	return &engine.Error{Name: "CompileError", Value: msg, Traceback: []string{msg}}
+	return engine.NewError(engine.CompileError, msg, msg)
 }
 
 var (
@@ -450,13 +450,13 @@ func stdGenericError(c *chunk, param string) *engine.Error {
 	} else {
 		msg += ": give the type arguments explicitly, e.g. F[int](...)"
 	}
-	return &engine.Error{Name: "CompileError", Value: msg, Traceback: []string{"CompileError: " + msg}}
+	return engine.NewError(engine.CompileError, msg)
 }
 
 func interruptError() *engine.Error {
-	return &engine.Error{Name: "Interrupt", Value: "the cell was interrupted",
-		Traceback: []string{"Interrupt: the cell was interrupted; what earlier cells defined is kept. " +
-			"Goroutines started by cells are stopped too."}}
+	return engine.NewError(engine.Interrupt, "the cell was interrupted",
+		"Interrupt: the cell was interrupted; what earlier cells defined is kept. "+
+			"Goroutines started by cells are stopped too.")
 }
 
 // unsupported explains yaegi's "nil type" crash.
@@ -470,7 +470,7 @@ func (e *Engine) unsupported(c *chunk) *engine.Error {
 	} else if strings.Contains(c.text, "[") {
 		msg += "; generic code: try giving the type arguments explicitly"
 	}
-	return &engine.Error{Name: "UnsupportedError", Value: msg, Traceback: []string{msg}}
+	return engine.NewError(engine.Unsupported, msg, msg)
 }
 
 // hint adds advice to compile errors the interpreter words poorly.
@@ -578,7 +578,7 @@ func identColumn(line, name string) int {
 
 // compileError formats an error at a cell position with the source line and
 // a caret.
-func (e *Engine) compileError(cr *cellRec, line, col int, name, msg string) *engine.Error {
+func (e *Engine) compileError(cr *cellRec, line, col int, kind engine.Kind, msg string) *engine.Error {
 	text := srcLine(cr.src, line)
 	caret := []byte{}
 	for i := 0; i < col-1 && i < len(text); i++ {
@@ -592,8 +592,8 @@ func (e *Engine) compileError(cr *cellRec, line, col int, name, msg string) *eng
 	if cr.count == 0 {
 		where = fmt.Sprintf("line %d:%d", line, col)
 	}
-	return &engine.Error{Name: name, Value: fmt.Sprintf("%d:%d: %s", line, col, msg),
-		Traceback: []string{where + ": " + msg, "    " + text, "    " + string(caret) + "^"}}
+	return engine.NewError(kind, fmt.Sprintf("%d:%d: %s", line, col, msg),
+		where+": "+msg, "    "+text, "    "+string(caret)+"^")
 }
 
 // panicError describes a panic of the cell's code with the user's call chain.
@@ -602,25 +602,25 @@ func (e *Engine) panicError(ctx context.Context, st *state, v any) *engine.Error
 	st.mu.Lock()
 	trace := st.traceLocked(lines)
 	st.mu.Unlock()
-	name := "panic"
+	kind := engine.Panic
 	val := fmt.Sprint(v)
 	switch x := v.(type) {
 	case exitError:
-		name = "Exit"
+		kind = engine.Exit
 	case runtime.Error:
-		name = "runtime error"
+		kind = engine.RuntimeError
 		val = strings.TrimPrefix(x.Error(), "runtime error: ")
 	case error:
 		if errors.Is(x, errInterrupted) || (errors.Is(x, parlib.ErrCanceled) && ctx.Err() != nil) {
 			return interruptError()
 		}
 	}
-	tb := []string{name + ": " + val}
+	tb := []string{string(kind) + ": " + val}
 	if len(trace) > 0 {
 		tb = append(tb, "", "Call chain (innermost first):")
 		tb = append(tb, trace...)
 	}
-	return &engine.Error{Name: name, Value: val, Traceback: tb}
+	return engine.NewError(kind, val, tb...)
 }
 
 var panicFuncRE = regexp.MustCompile(`^main\.([\w.]*)\(\.\.\.\)$`)
@@ -666,7 +666,7 @@ func (e *Engine) userExpressions(ctx context.Context, st *state, exprs map[strin
 		if err != nil {
 			var ce cellError
 			errors.As(err, &ce)
-			out[name] = map[string]any{"status": "error", "ename": ce.err.Name, "evalue": ce.err.Value, "traceback": ce.err.Traceback}
+			out[name] = map[string]any{"status": "error", "ename": string(ce.err.Kind), "evalue": ce.err.Value, "traceback": ce.err.Traceback}
 			continue
 		}
 		st.mu.Lock()
@@ -683,7 +683,7 @@ func (x *execution) stmt(i int, last bool) ([]any, bool, error) {
 	u := &x.units[i]
 	if _, ok := u.stmt.(*ast.DeferStmt); ok {
 		// yaegi would run it after every later evaluation.
-		return nil, false, x.errAt(u.start, "CompileError",
+		return nil, false, x.errAt(u.start, engine.CompileError,
 			"defer at the top level of a cell is not supported (a cell is not a function): put it inside a func")
 	}
 	r := x.rewriterFor(i)
@@ -738,7 +738,7 @@ func (x *execution) stmt(i int, last bool) ([]any, bool, error) {
 		x.st.mimes = nil
 		x.st.mu.Unlock()
 		var ce cellError
-		if !errors.As(err, &ce) || ce.err.Name != "CompileError" || !noValue(ce.err.Value) {
+		if !errors.As(err, &ce) || ce.err.Kind != engine.CompileError || !noValue(ce.err.Value) {
 			return nil, false, err
 		}
 		// A call without results: run it as a plain statement.
@@ -840,7 +840,7 @@ func (x *execution) typedDefine(i int, as *ast.AssignStmt, r *rewriter, varPos i
 	}
 	if _, err := x.eval(&chunk{stmt: true, pieces: []piece{{u.start, u.end, edits}}}); err != nil {
 		var ce cellError
-		if errors.As(err, &ce) && (ce.err.Name == "CompileError" || ce.err.Name == "UnsupportedError") {
+		if errors.As(err, &ce) && (ce.err.Kind == engine.CompileError || ce.err.Kind == engine.Unsupported) {
 			_, err = x.eval(plain) // a type the probe could not name: the plain form says what is wrong
 		}
 		return true, err
@@ -874,8 +874,8 @@ func (x *execution) selfRef(as *ast.AssignStmt) bool {
 // gtaFailure reports whether an error is one of yaegi's failures to type a
 // global := declaration.
 func gtaFailure(e *engine.Error) bool {
-	return e.Name == "UnsupportedError" && strings.Contains(e.Value, "nil type") ||
-		e.Name == "CompileError" && strings.Contains(e.Value, "definition loop")
+	return e.Kind == engine.Unsupported && strings.Contains(e.Value, "nil type") ||
+		e.Kind == engine.CompileError && strings.Contains(e.Value, "definition loop")
 }
 
 // weakRHS reports whether the right-hand side of a top-level := has an

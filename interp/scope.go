@@ -7,9 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/complete"
 	"github.com/gopar/gopar/interp/magic"
-	"github.com/gopar/gopar/kernel/engine"
 )
 
 // Packages maps the package names cells can use (imported or importable

@@ -7,7 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // handleShell handles one shell message with busy/idle around it.
@@ -79,7 +79,7 @@ func (k *kernel) dispatch(s *socket, m *message) {
 		}
 		var comp engine.Completion
 		if perr := k.safely("Complete", func() { comp = k.eng.Complete(c.Code, cursor) }); perr != nil {
-			k.replyError(s, m, perr.Name, perr.Value)
+			k.replyError(s, m, string(perr.Kind), perr.Value)
 			return
 		}
 		if comp.Matches == nil {
@@ -113,7 +113,7 @@ func (k *kernel) dispatch(s *socket, m *message) {
 		}
 		var in engine.Inspection
 		if perr := k.safely("Inspect", func() { in = k.eng.Inspect(c.Code, cursor, c.DetailLevel) }); perr != nil {
-			k.replyError(s, m, perr.Name, perr.Value)
+			k.replyError(s, m, string(perr.Kind), perr.Value)
 			return
 		}
 		data := in.Data
@@ -221,11 +221,7 @@ func (k *kernel) safely(what string, f func()) (perr *engine.Error) {
 	defer func() {
 		if r := recover(); r != nil {
 			k.log.Printf("engine %s panicked: %v\n%s", what, r, debug.Stack())
-			perr = &engine.Error{
-				Name:      "KernelPanic",
-				Value:     fmt.Sprintf("engine %s panicked: %v", what, r),
-				Traceback: []string{fmt.Sprintf("engine %s panicked: %v", what, r)},
-			}
+			perr = engine.NewError(engine.InternalError, fmt.Sprintf("engine %s panicked: %v", what, r))
 		}
 	}()
 	f()
@@ -358,9 +354,9 @@ func errorContent(e *engine.Error) map[string]any {
 	if tb == nil {
 		tb = []string{e.Error()}
 	}
-	name := e.Name
+	name := e.Kind
 	if name == "" {
-		name = "Error"
+		name = engine.OtherError
 	}
-	return map[string]any{"ename": name, "evalue": e.Value, "traceback": tb}
+	return map[string]any{"ename": string(name), "evalue": e.Value, "traceback": tb}
 }

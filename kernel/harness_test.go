@@ -17,7 +17,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // failAfter guards every wait in these tests: reaching it is a failure.
@@ -69,7 +69,7 @@ func (e *fakeEngine) Info() engine.Info {
 }
 
 func interrupted() engine.ExecuteResult {
-	return engine.ExecuteResult{Err: &engine.Error{Name: "Interrupt", Value: "interrupted", Traceback: []string{"Interrupt: interrupted"}}}
+	return engine.ExecuteResult{Err: engine.NewError(engine.Interrupt, "interrupted")}
 }
 
 func (e *fakeEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
@@ -99,7 +99,7 @@ func (e *fakeEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out
 		case "payload":
 			res.Payloads = append(res.Payloads, map[string]any{"source": "page", "data": map[string]any{"text/plain": arg}, "start": 0})
 		case "fail":
-			res.Err = &engine.Error{Name: "TestError", Value: arg, Traceback: []string{"TestError: " + arg}}
+			res.Err = engine.NewError("TestError", arg)
 			return res
 		case "block":
 			<-ctx.Done()
@@ -113,7 +113,7 @@ func (e *fakeEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out
 		case "input":
 			v, err := out.Input(ctx, arg, false)
 			if err != nil {
-				return engine.ExecuteResult{Err: &engine.Error{Name: "InputError", Value: err.Error()}}
+				return engine.ExecuteResult{Err: engine.NewError(engine.OtherError, err.Error())}
 			}
 			out.Stream("stdout", "got "+v+"\n")
 		case "lines":

@@ -21,7 +21,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // Config configures Serve.

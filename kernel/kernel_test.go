@@ -156,7 +156,7 @@ func TestUpdateDisplayAndEnginePanic(t *testing.T) {
 	}
 	// A panicking engine is an error reply, not a dead kernel.
 	r, _ := c.execute("panic:oops", nil)
-	if rep := content(t, r); rep["status"] != "error" || rep["ename"] != "KernelPanic" {
+	if rep := content(t, r); rep["status"] != "error" || rep["ename"] != "InternalError" {
 		t.Errorf("reply = %v", rep)
 	}
 	r, _ = c.execute("result:alive", nil)

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // Options tells Run what to read and write.
@@ -174,11 +174,11 @@ func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOpti
 		if err != nil {
 			// The engine did not come back in time: record it as the
 			// cell's error.
-			res.Err = &engine.Error{Name: "Timeout", Value: err.Error(), Traceback: []string{err.Error()}}
+			res.Err = engine.NewError(engine.Timeout, err.Error(), err.Error())
 		} else if timedOut {
 			msg := fmt.Sprintf("cell timed out after %v", opts.Timeout)
-			if res.Err == nil {
-				res.Err = &engine.Error{Name: "Timeout", Value: msg, Traceback: []string{msg}}
+			if res.Err == nil || res.Err.Kind == engine.Interrupt {
+				res.Err = engine.NewError(engine.Timeout, msg, msg)
 			} else {
 				res.Err.Value = msg + ": " + res.Err.Value
 			}
@@ -221,7 +221,7 @@ func runCell(ctx context.Context, eng engine.Engine, req engine.ExecuteRequest, 
 		var res engine.ExecuteResult
 		defer func() {
 			if r := recover(); r != nil {
-				res = engine.ExecuteResult{Err: &engine.Error{Name: "panic", Value: fmt.Sprint(r), Traceback: []string{fmt.Sprintf("engine panic: %v", r)}}}
+				res = engine.ExecuteResult{Err: engine.NewError(engine.InternalError, fmt.Sprint(r), fmt.Sprintf("engine panic: %v", r))}
 			}
 			ch <- res
 		}()
@@ -322,7 +322,7 @@ func (c *collector) finish(cell *Cell, n int, res engine.ExecuteResult) {
 		c.add(&Output{OutputType: "execute_result", Data: bundle(r.Data), Metadata: r.Metadata, ExecutionCount: &count, displayID: r.ID})
 	}
 	if e := res.Err; e != nil {
-		c.add(&Output{OutputType: "error", EName: e.Name, EValue: e.Value, Traceback: e.Traceback})
+		c.add(&Output{OutputType: "error", EName: string(e.Kind), EValue: e.Value, Traceback: e.Traceback})
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // fakeEngine runs a tiny command language, one command per line:
@@ -80,13 +80,13 @@ func (f *fakeEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out
 		case "result":
 			res.Result = &engine.Display{Data: engine.Bundle{"text/plain": arg}}
 		case "fail":
-			res.Err = &engine.Error{Name: id, Value: rest, Traceback: []string{"\x1b[31m" + id + "\x1b[0m: " + rest}}
+			res.Err = engine.NewError(engine.Kind(id), rest, "\x1b[31m"+id+"\x1b[0m: "+rest)
 			return res
 		case "page":
 			res.Payloads = append(res.Payloads, map[string]any{"source": "page", "data": map[string]any{"text/plain": arg}, "start": 0})
 		case "block":
 			<-ctx.Done()
-			res.Err = &engine.Error{Name: "Interrupted", Value: ctx.Err().Error()}
+			res.Err = engine.NewError(engine.Interrupt, ctx.Err().Error())
 			return res
 		case "hang":
 			<-f.hangCh
@@ -323,7 +323,7 @@ func TestRunTimeout(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("timeout took %v", d)
 	}
-	if got := outputsOf(nb.Cells[0]); !strings.HasPrefix(got, "stdout:start\n|error:Interrupted:cell timed out") {
+	if got := outputsOf(nb.Cells[0]); !strings.HasPrefix(got, "stdout:start\n|error:Timeout:cell timed out after 50ms") {
 		t.Errorf("outputs = %q", got)
 	}
 }

@@ -18,8 +18,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/docs"
-	"github.com/gopar/gopar/kernel/engine"
 )
 
 // Global describes one name defined by earlier cells.

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/docs"
-	"github.com/gopar/gopar/kernel/engine"
 )
 
 // target finds the selector chain to inspect at byte offset pos: the name

@@ -6,7 +6,7 @@ import (
 	"go/token"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // indentUnit is the indentation of one open bracket level.

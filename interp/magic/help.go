@@ -4,7 +4,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // interruptHelp says what an interrupt does; shown by %help.

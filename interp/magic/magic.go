@@ -12,8 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/complete"
-	"github.com/gopar/gopar/kernel/engine"
 )
 
 // Magic is one magic of a cell.
@@ -177,15 +177,15 @@ func firstWord(s string) string {
 }
 
 // errResult is a failed magic.
-func errResult(name, format string, args ...any) engine.ExecuteResult {
+func errResult(kind engine.Kind, format string, args ...any) engine.ExecuteResult {
 	msg := fmt.Sprintf(format, args...)
-	return engine.ExecuteResult{Err: &engine.Error{Name: name, Value: msg, Traceback: []string{name + ": " + msg}}}
+	return engine.ExecuteResult{Err: engine.NewError(kind, msg)}
 }
 
 // interrupted is the result of a magic stopped by its context (named as
 // the engine names an interrupted cell).
 func interrupted() engine.ExecuteResult {
-	return errResult("Interrupt", "the cell was interrupted")
+	return errResult(engine.Interrupt, "the cell was interrupted")
 }
 
 // Exec runs one line magic.
@@ -210,7 +210,7 @@ func Exec(ctx context.Context, m Magic, h Host) engine.ExecuteResult {
 		return who(h, true)
 	case "reset":
 		if err := h.Reset(); err != nil {
-			return errResult("ResetError", "%v", err)
+			return errResult(engine.InterpreterError, "%v", err)
 		}
 		out.Stream("stdout", "Interpreter reset: every name defined by earlier cells is gone.\n")
 		return engine.ExecuteResult{}
@@ -225,7 +225,7 @@ func Exec(ctx context.Context, m Magic, h Host) engine.ExecuteResult {
 	case "?", "??":
 		return pageHelp(m, h)
 	}
-	return errResult("UsageError", "unknown magic %%%s (known: %s)", m.Name, known(lineMagics, "%"))
+	return errResult(engine.UsageError, "unknown magic %%%s (known: %s)", m.Name, known(lineMagics, "%"))
 }
 
 // ExecCell runs a %%time or %%timeit cell magic on body, the cell's Go
@@ -237,7 +237,7 @@ func ExecCell(ctx context.Context, m Magic, body string, h Host) engine.ExecuteR
 	case "timeit":
 		return timeit(ctx, m, m.Args, body, h)
 	}
-	return errResult("UsageError", "unknown cell magic %%%%%s (known: %s)", m.Name, known(cellMagics, "%%"))
+	return errResult(engine.UsageError, "unknown cell magic %%%%%s (known: %s)", m.Name, known(cellMagics, "%%"))
 }
 
 // pageHelp answers ?name with a pager payload.

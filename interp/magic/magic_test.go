@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/complete"
-	"github.com/gopar/gopar/kernel/engine"
 	"github.com/gopar/gopar/parlib"
 	"github.com/traefik/yaegi/stdlib"
 )
@@ -215,7 +215,7 @@ func TestTime(t *testing.T) {
 	}
 
 	// A failing statement: its error, no timing.
-	h = &fakeHost{err: &engine.Error{Name: "panic", Value: "boom"}}
+	h = &fakeHost{err: engine.NewError(engine.Panic, "boom")}
 	res = Exec(context.Background(), Magic{Line: 1, Name: "time", Args: "panic(\"boom\")"}, h)
 	if res.Err == nil || res.Err.Value != "boom" || len(h.out.displays) != 0 {
 		t.Errorf("failing %%time: %+v, displays %v", res, h.out.displays)
@@ -386,7 +386,7 @@ func TestTimeitInterrupt(t *testing.T) {
 		}
 	}}
 	res := Exec(ctx, Magic{Line: 1, Name: "timeit", Args: "-n 1 -r 7 f()"}, h)
-	if res.Err == nil || res.Err.Name != "Interrupt" {
+	if res.Err == nil || res.Err.Kind != engine.Interrupt {
 		t.Errorf("result %+v; want Interrupt", res.Err)
 	}
 	if n := len(h.runs()); n != 2 {
@@ -565,7 +565,7 @@ func TestShellStreamsAndInterrupts(t *testing.T) {
 	}
 	start := time.Now()
 	res := Exec(ctx, Magic{Name: "!", Args: "echo first; sleep 30 & sleep 30; echo second"}, h)
-	if res.Err == nil || res.Err.Name != "Interrupt" {
+	if res.Err == nil || res.Err.Kind != engine.Interrupt {
 		t.Errorf("result %+v; want Interrupt", res.Err)
 	}
 	if d := time.Since(start); d > 5*time.Second {

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 )
 
 // killGrace is how long an interrupted shell command has between SIGINT
@@ -22,7 +22,7 @@ const killGrace = 300 * time.Millisecond
 // process group.
 func shell(ctx context.Context, line string, out engine.Output) engine.ExecuteResult {
 	if line == "" {
-		return errResult("UsageError", "!cmd: missing command")
+		return errResult(engine.UsageError, "!cmd: missing command")
 	}
 	cmd := exec.CommandContext(ctx, "sh", "-c", line)
 	stdout := &streamWriter{out: out, name: "stdout"}
@@ -43,7 +43,7 @@ func shell(ctx context.Context, line string, out engine.Output) engine.ExecuteRe
 	case errors.As(err, &exit):
 		out.Stream("stderr", fmt.Sprintf("[%s]\n", exit.ProcessState.String()))
 	case err != nil && !errors.Is(err, exec.ErrWaitDelay):
-		return errResult("OSError", "!%s: %v", line, err)
+		return errResult(engine.OSError, "!%s: %v", line, err)
 	}
 	return engine.ExecuteResult{}
 }

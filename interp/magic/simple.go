@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -19,7 +19,7 @@ func threads(args string, out engine.Output) engine.ExecuteResult {
 	if args != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(args))
 		if err != nil || n < 1 || n > parlib.MaxThreads {
-			return errResult("UsageError", "%%threads N: N must be a number of threads between 1 and %d, not %q", parlib.MaxThreads, args)
+			return errResult(engine.UsageError, "%%threads N: N must be a number of threads between 1 and %d, not %q", parlib.MaxThreads, args)
 		}
 		runtime.GOMAXPROCS(n)
 		parlib.SetDefaultThreads(n)
@@ -42,16 +42,16 @@ func env(args string, out engine.Output) engine.ExecuteResult {
 		name, value := args[:i], args[i+1:]
 		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 		if name == "" {
-			return errResult("UsageError", "%%env NAME=VALUE: missing NAME")
+			return errResult(engine.UsageError, "%%env NAME=VALUE: missing NAME")
 		}
 		if err := os.Setenv(name, value); err != nil {
-			return errResult("OSError", "%v", err)
+			return errResult(engine.OSError, "%v", err)
 		}
 		out.Stream("stdout", fmt.Sprintf("env: %s=%s\n", name, value))
 	default:
 		v, ok := os.LookupEnv(args)
 		if !ok {
-			return errResult("KeyError", "environment variable %s is not set", args)
+			return errResult(engine.UsageError, "environment variable %s is not set", args)
 		}
 		out.Stream("stdout", v+"\n")
 	}
@@ -65,17 +65,17 @@ func cd(args string, out engine.Output) engine.ExecuteResult {
 		if dir == "~" || strings.HasPrefix(dir, "~/") {
 			home, err := os.UserHomeDir()
 			if err != nil {
-				return errResult("OSError", "%v", err)
+				return errResult(engine.OSError, "%v", err)
 			}
 			dir = filepath.Join(home, dir[1:])
 		}
 		if err := os.Chdir(dir); err != nil {
-			return errResult("OSError", "%v", err)
+			return errResult(engine.OSError, "%v", err)
 		}
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return errResult("OSError", "%v", err)
+		return errResult(engine.OSError, "%v", err)
 	}
 	out.Stream("stdout", wd+"\n")
 	return engine.ExecuteResult{}

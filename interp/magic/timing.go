@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/display"
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -45,7 +45,7 @@ func padded(m Magic, src string) string {
 // result of src (an expression's value) is the magic's result.
 func timeRun(ctx context.Context, m Magic, src string, h Host) engine.ExecuteResult {
 	if strings.TrimSpace(src) == "" {
-		return errResult("UsageError", "%%time needs Go code to run: %%time EXPR_OR_STMT, or %%%%time on the first line of a cell")
+		return errResult(engine.UsageError, "%%time needs Go code to run: %%time EXPR_OR_STMT, or %%%%time on the first line of a cell")
 	}
 	var res engine.ExecuteResult
 	tr := parlib.Time(func() { res = h.RunSource(ctx, padded(m, src)) })
@@ -115,16 +115,16 @@ const loopVar = "__gopar_timeit_i"
 func timeit(ctx context.Context, m Magic, args, body string, h Host) engine.ExecuteResult {
 	n, r, code, err := timeitOptions(args)
 	if err != nil {
-		return errResult("UsageError", "%%timeit: %v", err)
+		return errResult(engine.UsageError, "%%timeit: %v", err)
 	}
 	if m.Cell {
 		if code != "" {
-			return errResult("UsageError", "%%%%timeit: put the code on the next lines, not after the options")
+			return errResult(engine.UsageError, "%%%%timeit: put the code on the next lines, not after the options")
 		}
 		code = body
 	}
 	if strings.TrimSpace(code) == "" {
-		return errResult("UsageError", "%%timeit needs Go code to run: %%timeit [-n N] [-r R] EXPR_OR_STMT")
+		return errResult(engine.UsageError, "%%timeit needs Go code to run: %%timeit [-n N] [-r R] EXPR_OR_STMT")
 	}
 	loopCode, inLoop := loopable(code)
 

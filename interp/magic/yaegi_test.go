@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 )
@@ -22,7 +22,7 @@ func (h *yaegiHost) RunSource(ctx context.Context, src string) engine.ExecuteRes
 	h.fakeHost.RunSource(ctx, src) // record
 	v, err := h.i.EvalWithContext(ctx, src)
 	if err != nil {
-		return engine.ExecuteResult{Err: &engine.Error{Name: "Error", Value: err.Error()}}
+		return engine.ExecuteResult{Err: engine.NewError(engine.OtherError, err.Error())}
 	}
 	if v.IsValid() && !strings.HasPrefix(strings.TrimSpace(src), "for ") {
 		return engine.ExecuteResult{Result: &engine.Display{Data: engine.Bundle{"text/plain": fmt.Sprint(v)}}}

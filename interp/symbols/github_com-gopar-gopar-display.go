@@ -4,7 +4,7 @@ package symbols
 
 import (
 	"github.com/gopar/gopar/display"
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/engine"
 	"go/constant"
 	"go/token"
 	"reflect"

@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/kernel"
-	"github.com/gopar/gopar/kernel/engine"
 )
 
 type toy struct{}
@@ -42,13 +42,13 @@ func (toy) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Ou
 		case "clear":
 			out.Clear(false)
 		case "fail":
-			return engine.ExecuteResult{Err: &engine.Error{Name: "ToyError", Value: arg, Traceback: []string{"ToyError: " + arg}}}
+			return engine.ExecuteResult{Err: engine.NewError(engine.OtherError, arg, "ToyError: "+arg)}
 		case "page":
 			res.Payloads = append(res.Payloads, map[string]any{"source": "page", "data": map[string]any{"text/plain": arg}, "start": 0})
 		case "input":
 			v, err := out.Input(ctx, arg, false)
 			if err != nil {
-				return engine.ExecuteResult{Err: &engine.Error{Name: "InputError", Value: err.Error()}}
+				return engine.ExecuteResult{Err: engine.NewError(engine.OtherError, err.Error())}
 			}
 			out.Stream("stdout", "got "+v+"\n")
 		case "lines":
@@ -58,7 +58,7 @@ func (toy) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Ou
 			}
 		case "block":
 			<-ctx.Done()
-			return engine.ExecuteResult{Err: &engine.Error{Name: "Interrupt", Value: "interrupted"}}
+			return engine.ExecuteResult{Err: engine.NewError(engine.Interrupt, "interrupted")}
 		}
 	}
 	return res

@@ -83,22 +83,79 @@ type ExecuteResult struct {
 	Payloads []map[string]any
 }
 
+// Kind names a class of failure. Its text is the error's Jupyter ename;
+// code that branches on an error compares kinds, never message texts.
+type Kind string
+
+// The kinds of failure engines and the kernel report.
+const (
+	// SyntaxError: the cell does not parse.
+	SyntaxError Kind = "SyntaxError"
+	// CompileError: the cell parses but does not type-check or compile.
+	CompileError Kind = "CompileError"
+	// ImportError: an import cannot be satisfied.
+	ImportError Kind = "ImportError"
+	// Unsupported: valid Go that the engine cannot run.
+	Unsupported Kind = "UnsupportedError"
+	// Panic: a panic in the cell's code or in a goroutine it started.
+	Panic Kind = "panic"
+	// RuntimeError: a run-time error of Go (index out of range, nil map
+	// write, division by zero…).
+	RuntimeError Kind = "runtime error"
+	// Exit: the cell called os.Exit or log.Fatal; the engine keeps running.
+	Exit Kind = "Exit"
+	// Interrupt: the user interrupted the cell.
+	Interrupt Kind = "Interrupt"
+	// Timeout: the cell ran past its time limit.
+	Timeout Kind = "Timeout"
+	// UsageError: a magic command was misused.
+	UsageError Kind = "UsageError"
+	// OSError: a call to the operating system failed (a file, a process, an
+	// environment variable).
+	OSError Kind = "OSError"
+	// InterpreterError: the interpreter itself failed on the cell.
+	InterpreterError Kind = "InterpreterError"
+	// EngineClosed: the engine was closed before the request.
+	EngineClosed Kind = "EngineClosed"
+	// EngineCrashed: the engine's process died while it ran the cell.
+	EngineCrashed Kind = "EngineCrashed"
+	// InternalError: a bug in gopar (a panic in the kernel or the engine).
+	InternalError Kind = "InternalError"
+	// OtherError: any other failure.
+	OtherError Kind = "Error"
+)
+
 // Error is a failed cell, in the shape of a Jupyter error message.
 type Error struct {
-	// Name is the error's kind (ename), for example "CompileError" or "panic".
-	Name string
+	// Kind is the class of the failure, sent as the ename.
+	Kind Kind
 	// Value is the one-line message (evalue).
 	Value string
 	// Traceback is the lines shown to the user; may hold ANSI colours.
 	Traceback []string
 }
 
+// NewError returns an Error of the given kind. Without traceback lines the
+// traceback is the single line "Kind: value".
+func NewError(kind Kind, value string, traceback ...string) *Error {
+	if len(traceback) == 0 {
+		traceback = []string{string(kind) + ": " + value}
+	}
+	return &Error{Kind: kind, Value: value, Traceback: traceback}
+}
+
+// Is reports whether err is an *Error of kind k.
+func Is(err error, k Kind) bool {
+	var e *Error
+	return errors.As(err, &e) && e != nil && e.Kind == k
+}
+
 // Error implements the error interface.
 func (e *Error) Error() string {
 	if e.Value == "" {
-		return e.Name
+		return string(e.Kind)
 	}
-	return e.Name + ": " + e.Value
+	return string(e.Kind) + ": " + e.Value
 }
 
 // String is the traceback as one text.
