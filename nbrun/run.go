@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/internal/atomicfile"
 )
 
 // Options tells Run what to read and write.
@@ -82,21 +82,7 @@ func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 	if opts.HTML != "" {
 		title := strings.TrimSuffix(filepath.Base(opts.Input), filepath.Ext(opts.Input))
 		r := Report{Title: title, Engine: eng.Info(), Started: start, Elapsed: time.Since(start)}
-		f, err := os.CreateTemp(filepath.Dir(opts.HTML), "."+filepath.Base(opts.HTML)+".*")
-		if err != nil {
-			return errors.Join(runErr, err)
-		}
-		defer os.Remove(f.Name())
-		err = RenderHTML(f, nb, r)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Chmod(f.Name(), 0o644)
-		}
-		if err == nil {
-			err = os.Rename(f.Name(), opts.HTML)
-		}
+		err := atomicfile.Write(opts.HTML, 0o644, func(w io.Writer) error { return RenderHTML(w, nb, r) })
 		if err != nil {
 			return errors.Join(runErr, fmt.Errorf("%s: %v", opts.HTML, err))
 		}
