@@ -372,12 +372,25 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if quiet {
 		progress = nil
 	}
-	err = nbrun.Run(ctx, eng, nbrun.Options{Input: pos[0], Output: out, HTML: htmlOut, Timeout: timeout, AllowErrors: allowErrs, Log: progress})
+	exe, _ := os.Executable()
+	err = nbrun.Run(ctx, eng, nbrun.Options{Input: pos[0], Output: out, HTML: htmlOut, Timeout: timeout, AllowErrors: allowErrs, Log: progress, Kernel: installedKernel(exe)})
 	if err != nil {
 		fmt.Fprintf(log, "gopar run: %s: %s\n", pos[0], oneLine(err))
 		return 1
 	}
 	return 0
+}
+
+// installedKernel is the kernelspec `gopar run` records in a notebook that
+// does not name a Go kernel: the one the executable exe was installed as
+// (when it is the copy in kernels/NAME), else the zero KernelSpec, which
+// nbrun takes for gopar's default.
+func installedKernel(exe string) nbrun.KernelSpec {
+	name, spec, ok := install.Installed(exe)
+	if !ok {
+		return nbrun.KernelSpec{}
+	}
+	return nbrun.KernelSpec{Name: name, DisplayName: spec.DisplayName, Language: spec.Language}
 }
 
 // versionString is "gopar VERSION (GOVERSION, yaegi VERSION, OS/ARCH)".

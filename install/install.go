@@ -322,6 +322,34 @@ func Uninstall(opts Options) (string, error) {
 	return dir, nil
 }
 
+// Installed tells which kernelspec exe belongs to. When exe is the copy
+// that Install put in DATADIR/kernels/NAME, beside a kernel.json that runs
+// it, Installed returns NAME (lower case, as Jupyter names kernels) and that
+// kernel.json. ok is false for any other executable, such as one that
+// `go install` put on PATH.
+func Installed(exe string) (name string, spec KernelSpec, ok bool) {
+	dir := filepath.Dir(exe)
+	name = strings.ToLower(filepath.Base(dir))
+	if filepath.Base(filepath.Dir(dir)) != "kernels" || ValidateName(name) != nil {
+		return "", KernelSpec{}, false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "kernel.json"))
+	if err != nil {
+		return "", KernelSpec{}, false
+	}
+	if err := json.Unmarshal(b, &spec); err != nil || len(spec.Argv) == 0 {
+		return "", KernelSpec{}, false
+	}
+	ei, err := os.Stat(exe)
+	if err != nil {
+		return "", KernelSpec{}, false
+	}
+	if ai, err := os.Stat(spec.Argv[0]); err != nil || !os.SameFile(ei, ai) {
+		return "", KernelSpec{}, false
+	}
+	return name, spec, true
+}
+
 // copyExecutable copies src to dst (mode 0755) through a temporary file and
 // a rename, so that a running copy of dst is never truncated. Copying a file
 // onto itself does nothing.

@@ -228,3 +228,55 @@ func TestShebangEnv(t *testing.T) {
 		t.Errorf("shebangPython(sh) = %q", got)
 	}
 }
+
+func TestInstalled(t *testing.T) {
+	exe := buildHelper(t)
+	prefix := t.TempDir()
+	dir, err := Install(Options{Scope: Prefix, Prefix: prefix, Executable: exe, Name: "GoPar-Dev_1.2", DisplayName: "Go dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := filepath.Join(dir, exeName())
+	name, spec, ok := Installed(copied)
+	if !ok || name != "gopar-dev_1.2" || spec.DisplayName != "Go dev" || spec.Language != "go" {
+		t.Errorf("Installed(the copy) = %q, %+v, %v; want gopar-dev_1.2, Go dev, go", name, spec, ok)
+	}
+	// Through another path to the same directory (a symbolic link to the
+	// data directory, say), the copy is still the installed one.
+	if runtime.GOOS != "windows" {
+		link := filepath.Join(t.TempDir(), "jupyter")
+		if err := os.Symlink(filepath.Join(prefix, "share", "jupyter"), link); err != nil {
+			t.Fatal(err)
+		}
+		if name, _, ok := Installed(filepath.Join(link, "kernels", filepath.Base(dir), exeName())); !ok || name != "gopar-dev_1.2" {
+			t.Errorf("Installed through a link = %q, %v", name, ok)
+		}
+	}
+	if name, _, ok := Installed(exe); ok {
+		t.Errorf("Installed(a binary that is not installed) = %q, true", name)
+	}
+	// A binary beside some other kernel's kernel.json is not that kernel.
+	other := filepath.Join(prefix, "share", "jupyter", "kernels", "other")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(KernelSpec{Argv: []string{exe, "kernel"}, DisplayName: "Other", Language: "go"})
+	if err := os.WriteFile(filepath.Join(other, "kernel.json"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(exe)
+	stray := filepath.Join(other, exeName())
+	if err := os.WriteFile(stray, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if name, _, ok := Installed(stray); ok {
+		t.Errorf("Installed(a binary that kernel.json does not run) = %q, true", name)
+	}
+	// Once uninstalled, the name is gone with the directory.
+	if _, err := Uninstall(Options{Scope: Prefix, Prefix: prefix, Name: "gopar-dev_1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := Installed(copied); ok {
+		t.Error("Installed after Uninstall = true")
+	}
+}

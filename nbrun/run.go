@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/install"
 	"github.com/gopar/gopar/internal/atomicfile"
 )
 
@@ -33,6 +34,10 @@ type Options struct {
 	AllowErrors bool
 	// Log receives one progress line per cell; nil means none.
 	Log io.Writer
+	// Kernel is the kernelspec recorded in the executed notebook's
+	// metadata when the notebook does not name a Go kernel already; zero
+	// means gopar's default (install.DefaultName).
+	Kernel KernelSpec
 }
 
 // DefaultOutput is the executed notebook's path when none is given:
@@ -57,8 +62,49 @@ func (e *CellError) Error() string {
 	return fmt.Sprintf("cell %d (%s): %v", e.Index, e.FirstLine, e.Err)
 }
 
-// KernelSpec is the kernelspec recorded in executed notebooks' metadata.
-var KernelSpec = map[string]any{"name": "gopar", "display_name": "Go (gopar)", "language": "go"}
+// KernelSpec is the kernelspec entry of a notebook's metadata: the kernel
+// Jupyter starts for the notebook.
+type KernelSpec struct {
+	// Name is the kernel's name, the directory under kernels/ it is
+	// installed in.
+	Name string
+	// DisplayName is the name shown in Jupyter's kernel menus; empty
+	// means Name.
+	DisplayName string
+	// Language is the kernel's language; empty means "go".
+	Language string
+}
+
+// kernelspec returns the kernelspec metadata of a notebook executed with
+// a Go engine: the notebook's own when it names a Go kernel (as nbconvert
+// keeps it, so that the notebook stays with the kernel its author chose),
+// else ks, else gopar's default kernelspec. The notebook names a Go kernel
+// when its kernelspec has a name and display_name, and its language is
+// "go" (or, when it gives none, the notebook's language_info says go).
+func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
+	if old, ok := meta["kernelspec"].(map[string]any); ok {
+		name, _ := old["name"].(string)
+		display, _ := old["display_name"].(string)
+		lang, hasLang := old["language"].(string)
+		if !hasLang {
+			li, _ := meta["language_info"].(map[string]any)
+			lang, _ = li["name"].(string)
+		}
+		if name != "" && display != "" && strings.EqualFold(lang, "go") {
+			return old
+		}
+	}
+	if ks.Name == "" {
+		ks = KernelSpec{Name: install.DefaultName, DisplayName: install.DefaultDisplayName}
+	}
+	if ks.DisplayName == "" {
+		ks.DisplayName = ks.Name
+	}
+	if ks.Language == "" {
+		ks.Language = "go"
+	}
+	return map[string]any{"name": ks.Name, "display_name": ks.DisplayName, "language": ks.Language}
+}
 
 // Run reads opts.Input, executes it with eng, and writes the executed
 // notebook and, when asked, the HTML report. Both are written even when a
@@ -74,7 +120,7 @@ func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 		out = DefaultOutput(opts.Input)
 	}
 	start := time.Now()
-	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, AllowErrors: opts.AllowErrors, Log: opts.Log})
+	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, AllowErrors: opts.AllowErrors, Log: opts.Log, Kernel: opts.Kernel})
 	if err := nb.WriteFile(out); err != nil {
 		return errors.Join(runErr, err)
 	}
@@ -102,18 +148,22 @@ type ExecOptions struct {
 	// Grace is how long to wait for the engine to return after a cell's
 	// context is cancelled before giving up on it; 0 means 10 s.
 	Grace time.Duration
+	// Kernel is the kernelspec recorded in the notebook's metadata when it
+	// does not name a Go kernel already; zero means gopar's default.
+	Kernel KernelSpec
 }
 
 // Execute runs the notebook's code cells in order with eng, replacing
 // their outputs and execution counts, and updates the notebook's metadata
-// (kernelspec, language_info) and format (4.5). A cell whose tags include
+// (kernelspec unless it names a Go kernel already, language_info) and
+// format (4.5). A cell whose tags include
 // "raises-exception" may fail without stopping the run. After a failing
 // cell, the cells that were not run are left without outputs. The returned
 // error is a *CellError, or the context's error if ctx ends first.
 func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOptions) error {
 	nb.Upgrade()
 	info := eng.Info()
-	nb.Metadata["kernelspec"] = KernelSpec
+	nb.Metadata["kernelspec"] = kernelspec(nb.Metadata, opts.Kernel)
 	if info.LanguageInfo != nil {
 		nb.Metadata["language_info"] = info.LanguageInfo
 	}

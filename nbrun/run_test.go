@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -263,6 +264,54 @@ func TestRunOutputs(t *testing.T) {
 		if strings.Contains(s, bad) {
 			t.Errorf("HTML report contains %q", bad)
 		}
+	}
+}
+
+// TestKernelspec checks which kernelspec an executed notebook records:
+// its own when it names a Go kernel, else the one the options give, else
+// gopar's default.
+func TestKernelspec(t *testing.T) {
+	gopar := map[string]any{"name": "gopar", "display_name": "Go (gopar)", "language": "go"}
+	dev := map[string]any{"name": "gopar-dev", "display_name": "Go dev", "language": "go"}
+	devOpt := KernelSpec{Name: "gopar-dev", DisplayName: "Go dev"}
+	for _, tc := range []struct {
+		name string
+		meta string // the notebook's metadata
+		opt  KernelSpec
+		want map[string]any
+	}{
+		{"none", `{}`, KernelSpec{}, gopar},
+		{"none, installed as", `{}`, devOpt, dev},
+		{"name only", `{}`, KernelSpec{Name: "k"}, map[string]any{"name": "k", "display_name": "k", "language": "go"}},
+		{"another Go kernel is kept", `{"kernelspec": {"name": "gonb", "display_name": "Go (gonb)", "language": "go", "env": {"A": "1"}}}`, devOpt,
+			map[string]any{"name": "gonb", "display_name": "Go (gonb)", "language": "go", "env": map[string]any{"A": "1"}}},
+		{"language Go", `{"kernelspec": {"name": "gopar", "display_name": "Go", "language": "Go"}}`, devOpt,
+			map[string]any{"name": "gopar", "display_name": "Go", "language": "Go"}},
+		{"Python is replaced", `{"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}`, devOpt, dev},
+		{"no language, language_info go", `{"kernelspec": {"name": "gophernotes", "display_name": "Go"}, "language_info": {"name": "go"}}`, KernelSpec{},
+			map[string]any{"name": "gophernotes", "display_name": "Go"}},
+		{"no language at all", `{"kernelspec": {"name": "x", "display_name": "X"}}`, KernelSpec{}, gopar},
+		{"no name", `{"kernelspec": {"name": "", "display_name": "Go", "language": "go"}}`, devOpt, dev},
+		{"not an object", `{"kernelspec": "gopar"}`, KernelSpec{}, gopar},
+	} {
+		nb, err := ParseNotebook([]byte(`{"cells": [], "metadata": ` + tc.meta + `, "nbformat": 4, "nbformat_minor": 5}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Execute(context.Background(), &fakeEngine{}, nb, ExecOptions{Kernel: tc.opt}); err != nil {
+			t.Fatal(err)
+		}
+		if got := nb.Metadata["kernelspec"]; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: kernelspec = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Run hands Options.Kernel to Execute.
+	nb, err := run(t, &fakeEngine{}, Options{Input: writeNB(t, "print x"), Kernel: devOpt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nb.Metadata["kernelspec"]; !reflect.DeepEqual(got, dev) {
+		t.Errorf("Run: kernelspec = %v, want %v", got, dev)
 	}
 }
 
