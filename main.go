@@ -1,13 +1,19 @@
 // Command gopar is a Jupyter kernel for Go, made for parallel-computing
-// experiments.
+// experiments. The one binary is the kernel, its installer and a notebook
+// runner:
 //
-//	gopar install [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name S]
-//	gopar uninstall [--user | --sys-prefix | --prefix DIR] [--name NAME]
-//	gopar kernel --connection-file FILE
-//	gopar run NOTEBOOK.ipynb [-o OUT.ipynb | --inplace] [--html OUT.html] [--timeout D] [--allow-errors]
-//	gopar version
+//   - gopar install writes the Jupyter kernelspec (kernel.json, the logos
+//     and a copy of this executable) in kernels/NAME under a Jupyter data
+//     directory, the user's by default;
+//   - gopar uninstall removes it;
+//   - gopar run executes a notebook without Jupyter, and writes the
+//     executed notebook and, if asked, a self-contained HTML report;
+//   - gopar kernel is the kernel itself, which Jupyter starts as kernel.json
+//     says;
+//   - gopar version prints the versions of gopar, Go and yaegi.
 //
-// Run `gopar COMMAND --help` for each command's flags.
+// `gopar help` lists the commands with their usage lines; `gopar help
+// COMMAND`, or `gopar COMMAND --help`, describes one and its flags.
 package main
 
 import (
@@ -20,6 +26,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,110 +48,285 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `gopar is a Jupyter kernel for Go, made for parallel-computing experiments.
+// A command is an entry of gopar's command table.
+type command struct {
+	// synopsis is the usage line, "gopar NAME ARGS...", written only here:
+	// gopar's usage, the command's help and the dispatch all read it. Its
+	// second word is the command's name.
+	synopsis string
+	// short is the command's one-line description in gopar's usage.
+	short string
+	// long is the description that the command's help prints between the
+	// usage line and the flags.
+	long string
+	// aliases are other names that run the command, not shown in the usage.
+	aliases []string
+	// flags defines the command's flags on fs and returns its run function,
+	// which reads their values once fs has parsed the command line.
+	flags func(fs *flag.FlagSet) runFunc
+}
 
-Usage:
-  gopar install [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name S]
-                               install the kernelspec so Jupyter can start gopar
-  gopar uninstall [--user | --sys-prefix | --prefix DIR] [--name NAME]
-                               remove the kernelspec
-  gopar run NOTEBOOK.ipynb [-o OUT.ipynb | --inplace] [--html OUT.html] [--timeout D]
-                               execute a notebook without Jupyter; write it and an HTML report
-  gopar kernel --connection-file FILE
-                               run the kernel (what Jupyter starts; kernel.json says so)
-  gopar version                print the versions of gopar, Go and yaegi
+// A runFunc runs a command with its positional arguments. It returns nil
+// on success, a *usageError for a bad command line (exit status 2), or
+// another error for a failure (status 1); exec prints either as
+// "gopar NAME: ERROR".
+type runFunc func(args []string, stdout, stderr io.Writer) error
 
-Run 'gopar COMMAND --help' for a command's flags.
-`
+// commands is gopar's command table, in the order of gopar's usage.
+var commands = []*command{
+	{
+		synopsis: "gopar install [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name S]",
+		short:    "install the kernelspec so Jupyter can start gopar",
+		long: "Installs the Jupyter kernelspec (kernel.json, logos and a copy of this executable)\n" +
+			"in kernels/NAME under the chosen Jupyter data directory.",
+		flags: installFlags,
+	},
+	{
+		synopsis: "gopar uninstall [--user | --sys-prefix | --prefix DIR] [--name NAME]",
+		short:    "remove the kernelspec",
+		long:     "Removes the kernelspec that 'gopar install' wrote.",
+		flags:    uninstallFlags,
+	},
+	{
+		synopsis: "gopar run NOTEBOOK.ipynb [-o OUT.ipynb | --inplace] [--html OUT.html] [--timeout D] [--allow-errors]",
+		short:    "execute a notebook without Jupyter; write it and an HTML report",
+		long: "Executes a notebook in this process, without Jupyter, and writes the executed\n" +
+			"notebook (by default NOTEBOOK.out.ipynb; with --inplace, NOTEBOOK.ipynb itself)\n" +
+			"and, with --html, a self-contained HTML report. The files are written even when\n" +
+			"a cell fails; the command then exits with status 1, naming the cell and the error.",
+		flags: runFlags,
+	},
+	{
+		synopsis: "gopar kernel --connection-file FILE",
+		short:    "run the kernel (what Jupyter starts; kernel.json says so)",
+		long:     "Runs the kernel for a Jupyter frontend. kernel.json runs this; you rarely do.",
+		flags:    kernelFlags,
+	},
+	{
+		synopsis: "gopar version",
+		short:    "print the versions of gopar, Go and yaegi",
+		long: "Prints the versions of gopar, of the Go it was built with and of yaegi, and\n" +
+			"the system and architecture. 'gopar --version' does the same.",
+		aliases: []string{"--version", "-version"},
+		flags:   versionFlags,
+	},
+}
 
-// run is main without os.Exit: it returns the exit status.
+// name is the command's name, the second word of its synopsis.
+func (c *command) name() string { return strings.Fields(c.synopsis)[1] }
+
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name() == name || slices.Contains(c.aliases, name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// run is main without os.Exit: it returns the exit status (0, 1 when a
+// command fails, 2 for a bad command line).
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		printUsage(stderr)
 		return 2
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "kernel":
-		return cmdKernel(rest, stderr)
-	case "install":
-		return cmdInstall(rest, stdout, stderr, false)
-	case "uninstall":
-		return cmdInstall(rest, stdout, stderr, true)
-	case "run":
-		return cmdRun(rest, stdout, stderr)
-	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, versionString())
-		return 0
+	name, args := args[0], args[1:]
+	switch name {
 	case "help", "-h", "-help", "--help":
-		if len(rest) > 0 && rest[0] != "help" && !strings.HasPrefix(rest[0], "-") {
-			return run([]string{rest[0], "--help"}, stdout, stderr)
-		}
-		fmt.Fprint(stdout, usage)
+		return help(args, stdout, stderr)
+	}
+	c := lookup(name)
+	if c == nil {
+		return unknown(name, stderr)
+	}
+	return c.exec(args, stdout, stderr)
+}
+
+// help is `gopar help [COMMAND]`: gopar's usage, or the command's help.
+func help(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || strings.HasPrefix(args[0], "-") {
+		printUsage(stdout)
 		return 0
 	}
-	fmt.Fprintf(stderr, "gopar: unknown command %q\n\n%s", cmd, usage)
+	c := lookup(args[0])
+	if c == nil {
+		return unknown(args[0], stderr)
+	}
+	fs, _ := c.flagSet(stderr)
+	c.printHelp(stdout, fs)
+	return 0
+}
+
+// unknown reports an unknown command and returns status 2.
+func unknown(name string, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "gopar: unknown command %q\n\n", name)
+	printUsage(stderr)
 	return 2
 }
 
-// newFlagSet makes a FlagSet whose --help prints a usage line and the flags.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("gopar "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: gopar %s\n\n", synopsis)
-		fs.PrintDefaults()
+// descColumn is where gopar's usage starts the commands' descriptions.
+const descColumn = 31
+
+// printUsage prints gopar's usage: each command's synopsis and short
+// description.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, "gopar is a Jupyter kernel for Go, made for parallel-computing experiments.\n\nUsage:\n")
+	for _, c := range commands {
+		if line := "  " + c.synopsis; len(line) < descColumn {
+			fmt.Fprintf(w, "%-*s%s\n", descColumn, line, c.short)
+		} else {
+			fmt.Fprintf(w, "%s\n%*s%s\n", line, descColumn, "", c.short)
+		}
 	}
-	return fs
+	fmt.Fprint(w, "\nRun 'gopar COMMAND --help' for a command's flags.\n")
 }
 
-// parse parses flags that may come before or after positional arguments,
-// and returns the positional ones. It returns the exit status to use when
-// parsing ends the command (0 for --help, 2 for a bad flag).
-func parse(fs *flag.FlagSet, args []string) (pos []string, status int, ok bool) {
+// flagSet returns a new flag set holding the command's flags, which
+// reports errors on stderr, and the run function that reads it.
+func (c *command) flagSet(stderr io.Writer) (*flag.FlagSet, runFunc) {
+	fs := flag.NewFlagSet("gopar "+c.name(), flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {} // exec prints the help: on stdout when asked for
+	return fs, c.flags(fs)
+}
+
+// printHelp prints the command's usage line, description and flags.
+func (c *command) printHelp(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: %s\n", c.synopsis)
+	if c.long != "" {
+		fmt.Fprintf(w, "\n%s\n", c.long)
+	}
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintln(w)
+		out := fs.Output()
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(out)
+	}
+}
+
+// exec parses the command's flags in args and runs it. --help prints the
+// command's help on stdout; errors go to stderr.
+func (c *command) exec(args []string, stdout, stderr io.Writer) int {
+	fs, run := c.flagSet(stderr)
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.printHelp(stdout, fs)
+		return 0
+	}
+	if err != nil {
+		// The flag package has printed what is wrong.
+		c.printHelp(stderr, fs)
+		return 2
+	}
+	err = run(pos, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "gopar %s: %v\n", c.name(), err)
+	var uerr *usageError
+	if errors.As(err, &uerr) {
+		if uerr.help {
+			c.printHelp(stderr, fs)
+		}
+		return 2
+	}
+	return 1
+}
+
+// A usageError is a mistake in a command line: the command exits with
+// status 2.
+type usageError struct {
+	msg  string
+	help bool // print the command's help after msg
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a *usageError with the formatted message.
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// noArgs is the usage error for positional arguments given to a command
+// that takes none.
+func noArgs(args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// parseArgs parses flags that may come before or after positional
+// arguments, and returns the positional ones. "--" ends the flags: the
+// arguments after it are positional.
+func parseArgs(fs *flag.FlagSet, args []string) (pos []string, err error) {
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, 0, false
-			}
-			return nil, 2, false
+			return nil, err
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, 0, true
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), 0, true
+		if endedAtDashes(fs, args[:len(args)-len(rest)]) {
+			return append(pos, rest...), nil
 		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 }
 
-func cmdKernel(args []string, stderr io.Writer) int {
-	fs := newFlagSet("kernel", "kernel --connection-file FILE\n\nRuns the kernel for a Jupyter frontend. kernel.json runs this; you rarely do.", stderr)
+// endedAtDashes reports whether fs.Parse, having consumed parsed, stopped
+// at a "--" rather than before a positional argument: whether parsed holds
+// a "--" that is not a flag's value (it is then the last of parsed).
+func endedAtDashes(fs *flag.FlagSet, parsed []string) bool {
+	for i := 0; i < len(parsed); i++ {
+		if parsed[i] == "--" {
+			return true
+		}
+		name := strings.TrimLeft(parsed[i], "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+				i++ // the next argument is the flag's value
+			}
+		}
+	}
+	return false
+}
+
+// kernelFlags defines the flags of `gopar kernel`.
+func kernelFlags(fs *flag.FlagSet) runFunc {
 	var conn string
 	fs.StringVar(&conn, "connection-file", "", "Jupyter connection `file` (JSON with transport, ip, ports and key)")
 	fs.StringVar(&conn, "f", "", "short for --connection-file")
 	debug := fs.Bool("debug", false, "log routine events (listening, interrupts, aborts, shutdown) on stderr, not only problems")
-	pos, status, ok := parse(fs, args)
-	if !ok {
-		return status
+	return func(args []string, _, stderr io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		if conn == "" {
+			return usagef("missing --connection-file FILE")
+		}
+		return serveKernel(conn, *debug, stderr)
 	}
-	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "gopar kernel: unexpected argument %q\n", pos[0])
-		return 2
-	}
-	if conn == "" {
-		fmt.Fprintln(stderr, "gopar kernel: missing --connection-file FILE")
-		return 2
-	}
+}
+
+// serveKernel is `gopar kernel`: it serves Jupyter's requests on the
+// connection file's ports until SIGTERM or a shutdown request.
+func serveKernel(conn string, debug bool, stderr io.Writer) error {
 	// interp.New redirects os.Stdout and os.Stderr to capture cell output:
 	// stderr, taken before, stays the real one for the kernel's log.
 	logw := stderr
 	if _, err := os.Stat(conn); err != nil {
-		fmt.Fprintf(logw, "gopar kernel: connection file %s: %v\n", conn, errors.Unwrap(err))
-		return 1
+		return fmt.Errorf("connection file %s: %v", conn, errors.Unwrap(err))
 	}
 	eng := startEngine(logw)
 	defer eng.Close()
@@ -154,16 +336,15 @@ func cmdKernel(args []string, stderr io.Writer) int {
 	defer stop()
 	// The ports were bound while the program initialised (internal/prebind).
 	defer prebind.CloseAll()
-	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: *debug, Prebound: prebind.Take})
+	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: debug, Prebound: prebind.Take})
 	if err != nil && ctx.Err() != nil {
 		// SIGTERM: the frontend ends the kernel; that is a clean exit.
-		return 0
+		return nil
 	}
 	if err != nil {
-		fmt.Fprintf(logw, "gopar kernel: %s\n", oneLine(err))
-		return 1
+		return errors.New(oneLine(err))
 	}
-	return 0
+	return nil
 }
 
 // lazyEngine is the Go engine while it loads in the background, so that
@@ -246,9 +427,14 @@ func (s *scopeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.name, "name", install.DefaultName, "kernel `name` (letters, digits, '.', '-', '_')")
 }
 
-func (s *scopeFlags) options() (install.Options, error) {
-	n := 0
+// options checks the command line of install or uninstall (no positional
+// arguments, one scope at most) and returns the options it gives.
+func (s *scopeFlags) options(args []string) (install.Options, error) {
 	opts := install.Options{Scope: install.User, Name: s.name}
+	if err := noArgs(args); err != nil {
+		return opts, err
+	}
+	n := 0
 	if s.user {
 		n++
 	}
@@ -262,67 +448,55 @@ func (s *scopeFlags) options() (install.Options, error) {
 		opts.Prefix = s.prefix
 	}
 	if n > 1 {
-		return opts, errors.New("use only one of --user, --sys-prefix and --prefix")
+		return opts, usagef("use only one of --user, --sys-prefix and --prefix")
 	}
 	return opts, nil
 }
 
-func cmdInstall(args []string, stdout, stderr io.Writer, uninstall bool) int {
-	var fs *flag.FlagSet
-	if uninstall {
-		fs = newFlagSet("uninstall", "uninstall [--user | --sys-prefix | --prefix DIR] [--name NAME]\n\nRemoves the kernelspec that 'gopar install' wrote.", stderr)
-	} else {
-		fs = newFlagSet("install", "install [--user | --sys-prefix | --prefix DIR] [--name NAME] [--display-name S]\n\n"+
-			"Installs the Jupyter kernelspec (kernel.json, logos and a copy of this executable)\nin kernels/NAME under the chosen Jupyter data directory.", stderr)
-	}
+// installFlags defines the flags of `gopar install`.
+func installFlags(fs *flag.FlagSet) runFunc {
 	var sf scopeFlags
 	sf.register(fs)
-	var display string
-	if !uninstall {
-		fs.StringVar(&display, "display-name", install.DefaultDisplayName, "`name` shown in Jupyter's kernel menus")
-	}
-	pos, status, ok := parse(fs, args)
-	if !ok {
-		return status
-	}
-	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), pos[0])
-		return 2
-	}
-	opts, err := sf.options()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return 2
-	}
-	if uninstall {
-		dir, err := install.Uninstall(opts)
+	display := fs.String("display-name", install.DefaultDisplayName, "`name` shown in Jupyter's kernel menus")
+	return func(args []string, stdout, _ io.Writer) error {
+		opts, err := sf.options(args)
 		if err != nil {
-			fmt.Fprintf(stderr, "gopar uninstall: %v\n", err)
-			return 1
+			return err
 		}
-		fmt.Fprintf(stdout, "Removed kernelspec %s from %s\n", strings.ToLower(opts.Name), dir)
-		return 0
+		opts.DisplayName = *display
+		dir, err := install.Install(opts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Installed kernelspec %s in %s\n", strings.ToLower(opts.Name), dir)
+		if opts.Scope == install.Prefix {
+			data, _ := install.DataDir(opts)
+			fmt.Fprintf(stdout, "Jupyter finds it when JUPYTER_PATH includes %s\n", data)
+		}
+		return nil
 	}
-	opts.DisplayName = display
-	dir, err := install.Install(opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "gopar install: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "Installed kernelspec %s in %s\n", strings.ToLower(opts.Name), dir)
-	if opts.Scope == install.Prefix {
-		data, _ := install.DataDir(opts)
-		fmt.Fprintf(stdout, "Jupyter finds it when JUPYTER_PATH includes %s\n", data)
-	}
-	return 0
 }
 
-func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "run NOTEBOOK.ipynb [-o OUT.ipynb | --inplace] [--html OUT.html] [--timeout D] [--allow-errors]\n\n"+
-		"Executes a notebook in this process, without Jupyter, and writes the executed\n"+
-		"notebook (by default NOTEBOOK.out.ipynb; with --inplace, NOTEBOOK.ipynb itself)\n"+
-		"and, with --html, a self-contained HTML report. The files are written even when\n"+
-		"a cell fails; the command then exits with status 1, naming the cell and the error.", stderr)
+// uninstallFlags defines the flags of `gopar uninstall`.
+func uninstallFlags(fs *flag.FlagSet) runFunc {
+	var sf scopeFlags
+	sf.register(fs)
+	return func(args []string, stdout, _ io.Writer) error {
+		opts, err := sf.options(args)
+		if err != nil {
+			return err
+		}
+		dir, err := install.Uninstall(opts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Removed kernelspec %s from %s\n", strings.ToLower(opts.Name), dir)
+		return nil
+	}
+}
+
+// runFlags defines the flags of `gopar run`.
+func runFlags(fs *flag.FlagSet) runFunc {
 	var (
 		out, htmlOut       string
 		inplace, allowErrs bool
@@ -336,49 +510,55 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&timeout, "timeout", 30*time.Minute, "limit for each cell (0 for none)")
 	fs.BoolVar(&allowErrs, "allow-errors", false, "run all cells even after one fails, and exit 0")
 	fs.BoolVar(&quiet, "q", false, "print no progress")
-	pos, status, ok := parse(fs, args)
-	if !ok {
-		return status
+	return func(args []string, _, stderr io.Writer) error {
+		if len(args) != 1 {
+			return &usageError{msg: "need exactly one NOTEBOOK.ipynb", help: true}
+		}
+		if inplace && out != "" {
+			return usagef("use -o or --inplace, not both")
+		}
+		opts := nbrun.Options{Input: args[0], Output: out, HTML: htmlOut, Timeout: timeout, AllowErrors: allowErrs, Log: stderr}
+		if inplace {
+			opts.Output = opts.Input
+		}
+		if quiet {
+			opts.Log = nil
+		}
+		return runNotebook(opts)
 	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "gopar run: need exactly one NOTEBOOK.ipynb")
-		fs.Usage()
-		return 2
-	}
-	if inplace && out != "" {
-		fmt.Fprintln(stderr, "gopar run: use -o or --inplace, not both")
-		return 2
-	}
-	if inplace {
-		out = pos[0]
-	}
+}
+
+// runNotebook is `gopar run`: it executes the notebook with a new Go
+// engine.
+func runNotebook(opts nbrun.Options) error {
 	// Fail on a missing or broken notebook before starting the engine.
-	if _, err := nbrun.ReadNotebook(pos[0]); err != nil {
-		fmt.Fprintf(stderr, "gopar run: %v\n", err)
-		return 1
+	if _, err := nbrun.ReadNotebook(opts.Input); err != nil {
+		return err
 	}
-	// stderr was taken before interp.New swaps os.Stderr: it stays the
-	// terminal.
-	log := stderr
 	eng, err := interp.New(interp.Options{})
 	if err != nil {
-		fmt.Fprintf(log, "gopar run: starting the Go engine: %v\n", err)
-		return 1
+		return fmt.Errorf("starting the Go engine: %v", err)
 	}
 	defer eng.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	progress := log
-	if quiet {
-		progress = nil
-	}
 	exe, _ := os.Executable()
-	err = nbrun.Run(ctx, eng, nbrun.Options{Input: pos[0], Output: out, HTML: htmlOut, Timeout: timeout, AllowErrors: allowErrs, Log: progress, Kernel: installedKernel(exe)})
-	if err != nil {
-		fmt.Fprintf(log, "gopar run: %s: %s\n", pos[0], oneLine(err))
-		return 1
+	opts.Kernel = installedKernel(exe)
+	if err := nbrun.Run(ctx, eng, opts); err != nil {
+		return fmt.Errorf("%s: %s", opts.Input, oneLine(err))
 	}
-	return 0
+	return nil
+}
+
+// versionFlags defines the flags of `gopar version`: none.
+func versionFlags(fs *flag.FlagSet) runFunc {
+	return func(args []string, stdout, _ io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	}
 }
 
 // installedKernel is the kernelspec `gopar run` records in a notebook that
