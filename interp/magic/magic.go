@@ -1,18 +1,18 @@
 // Package magic parses and runs the IPython-style magics of gopar cells:
 // line magics (%time, %timeit, %threads, %env, %cd, %who, %whos, %reset,
 // %help, %pwd, %lsmagic), cell magics (%%time, %%timeit), shell lines (!cmd)
-// and help lines (?name, name?). It runs Go code only through a Host, which
-// the engine implements.
+// and help lines (?name, name?), whose lines package cellsyntax reads. It
+// runs Go code only through a Host, which the engine implements.
 package magic
 
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/cellsyntax"
 	"github.com/gopar/gopar/interp/complete"
 )
 
@@ -93,61 +93,32 @@ func known(m map[string]string, prefix string) string {
 	return strings.Join(names, ", ")
 }
 
-var (
-	magicName = regexp.MustCompile(`^%%?([A-Za-z_][A-Za-z0-9_]*)(?:\s+|$)`)
-	magicHelp = regexp.MustCompile(`^(\?{1,2}%%?[A-Za-z_]\w*|%%?[A-Za-z_]\w*\?{1,2})$`)
-	helpForm  = regexp.MustCompile(`^(\?{1,2})\s*([\pL_][\pL\pN_.]*)$|^([\pL_][\pL\pN_.]*)\s*(\?{1,2})$`)
-)
-
-// Parse finds the magics of a cell. Magic lines start at the top level of
-// the cell (not inside brackets, strings or comments), possibly indented. An
-// unknown magic, or a %% cell magic not on the first line, is an error that
-// names the known ones.
+// Parse finds the magics of a cell, read by package cellsyntax: magic
+// lines start at the top level of the cell (not inside brackets, strings or
+// comments), possibly indented. An unknown magic, or a %% cell magic not on
+// the first line, is an error that names the known ones.
 func Parse(code string) (Cell, error) {
 	lines := strings.Split(code, "\n")
-	marks := complete.MagicLines(code)
 	var c Cell
-	for i, line := range lines {
-		if !marks[i] {
-			continue
-		}
-		t := strings.TrimSpace(line)
-		m := Magic{Line: i + 1}
-		switch {
-		case magicHelp.MatchString(t):
-			// %time? or ?%time: help on a magic.
-			m.Name, m.Args = "?", strings.Trim(t, "?")
-			c.Magics = append(c.Magics, m)
-		case strings.HasPrefix(t, "%%"):
-			sub := magicName.FindStringSubmatch(t)
-			if sub == nil || cellMagics[sub[1]] == "" {
-				return Cell{}, fmt.Errorf("line %d: unknown cell magic %s (known: %s)", i+1, firstWord(t), known(cellMagics, "%%"))
+	for _, ml := range cellsyntax.Magics(code) {
+		i := ml.Line - 1
+		m := Magic{Line: ml.Line, Name: ml.Name, Args: ml.Args}
+		switch ml.Kind {
+		case cellsyntax.CellMagic:
+			if cellMagics[ml.Name] == "" {
+				return Cell{}, fmt.Errorf("line %d: unknown cell magic %s (known: %s)", ml.Line, firstWord(ml.Text), known(cellMagics, "%%"))
 			}
 			if i != firstCodeLine(lines) {
-				return Cell{}, fmt.Errorf("line %d: cell magic %%%%%s must be on the first line of the cell", i+1, sub[1])
+				return Cell{}, fmt.Errorf("line %d: cell magic %%%%%s must be on the first line of the cell", ml.Line, ml.Name)
 			}
-			m.Name, m.Args, m.Cell = sub[1], strings.TrimSpace(t[len(sub[0]):]), true
+			m.Cell = true
 			c.CellMagic = &m
-		case strings.HasPrefix(t, "%"):
-			sub := magicName.FindStringSubmatch(t)
-			if sub == nil || lineMagics[sub[1]] == "" {
-				return Cell{}, fmt.Errorf("line %d: unknown magic %s (known: %s; cell magics: %s)", i+1, firstWord(t), known(lineMagics, "%"), known(cellMagics, "%%"))
+		case cellsyntax.LineMagic:
+			if lineMagics[ml.Name] == "" {
+				return Cell{}, fmt.Errorf("line %d: unknown magic %s (known: %s; cell magics: %s)", ml.Line, firstWord(ml.Text), known(lineMagics, "%"), known(cellMagics, "%%"))
 			}
-			m.Name, m.Args = sub[1], strings.TrimSpace(t[len(sub[0]):])
 			c.Magics = append(c.Magics, m)
-		case strings.HasPrefix(t, "!"):
-			m.Name, m.Args = "!", strings.TrimSpace(t[1:])
-			c.Magics = append(c.Magics, m)
-		default:
-			sub := helpForm.FindStringSubmatch(t)
-			if sub == nil {
-				return Cell{}, fmt.Errorf("line %d: cannot read help line %q (use ?name or name?)", i+1, t)
-			}
-			if sub[1] != "" {
-				m.Name, m.Args = sub[1], sub[2]
-			} else {
-				m.Name, m.Args = sub[4], sub[3]
-			}
+		default: // shell and help lines
 			c.Magics = append(c.Magics, m)
 		}
 		lines[i] = ""
