@@ -109,11 +109,11 @@ func loopable(code string) (string, bool) {
 // loopVar names the loop counter of %timeit's loops.
 const loopVar = "__gopar_timeit_i"
 
-// timeit runs code (a line magic's Go code, or a cell magic's body) in
-// repeated loops, calibrated like IPython's %timeit, and shows per-loop
-// statistics.
-func timeit(ctx context.Context, m Magic, args, body string, h Host) engine.ExecuteResult {
-	n, r, code, err := timeitOptions(args)
+// timeit runs code (a line magic's Go code after its options, or a cell
+// magic's body) in repeated loops, calibrated like IPython's %timeit, and
+// shows per-loop statistics.
+func timeit(ctx context.Context, m Magic, body string, h Host) engine.ExecuteResult {
+	n, r, code, err := timeitOptions(m.Args)
 	if err != nil {
 		return errResult(engine.UsageError, "%%timeit: %v", err)
 	}
