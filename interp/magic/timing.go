@@ -14,6 +14,7 @@ import (
 
 	"github.com/gopar/gopar/display"
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/internal/ratelimit"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -264,22 +265,24 @@ type progress struct {
 	out   engine.Output
 	id    string
 	shown bool
-	last  time.Time
+	lim   *ratelimit.Limiter
 }
 
 var progressSeq atomic.Int64
 
 func newProgress(out engine.Output) *progress {
-	return &progress{out: out, id: fmt.Sprintf("gopar-timeit-%d-%d", time.Now().UnixNano(), progressSeq.Add(1))}
+	return &progress{out: out, id: fmt.Sprintf("gopar-timeit-%d-%d", time.Now().UnixNano(), progressSeq.Add(1)),
+		lim: ratelimit.New(progressEvery, nil)}
 }
 
-// update shows text, at most once per progressEvery.
+// update shows text: the first time always, then at most once per
+// progressEvery.
 func (p *progress) update(text string) {
-	if p.shown && time.Since(p.last) < progressEvery {
+	if !p.lim.Allow(false) {
 		return
 	}
 	p.out.Display(engine.Display{Data: engine.Bundle{"text/plain": text}, ID: p.id, Update: p.shown})
-	p.shown, p.last = true, time.Now()
+	p.shown = true
 }
 
 // finish replaces the progress line by the final bundle (shown as a new
