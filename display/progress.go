@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/internal/ratelimit"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -30,11 +31,11 @@ type Progress struct {
 	done     int
 	now      func() time.Time
 	start    time.Time
-	delay    time.Duration // nothing is shown before start+delay
-	shown    bool          // the display exists
-	last     time.Time     // when it was last sent
-	sentDone int           // done when last sent
-	sentEnd  bool          // the final state was sent
+	delay    time.Duration      // nothing is shown before start+delay
+	shown    bool               // the display exists
+	lim      *ratelimit.Limiter // at most one update per ProgressInterval
+	sentDone int                // done when last sent
+	sentEnd  bool               // the final state was sent
 	finished bool
 }
 
@@ -47,7 +48,8 @@ func NewProgress(total int, label string) *Progress {
 }
 
 func newProgress(total int, label string, now func() time.Time, delay time.Duration) *Progress {
-	p := &Progress{h: NewHandle(), label: label, total: total, now: now, delay: delay}
+	p := &Progress{h: NewHandle(), label: label, total: total, now: now, delay: delay,
+		lim: ratelimit.New(ProgressInterval, now)}
 	p.start = now()
 	p.mu.Lock()
 	p.maybeSend(false)
@@ -105,13 +107,10 @@ func (p *Progress) maybeSend(end bool) {
 		return
 	}
 	complete := end || (p.total > 0 && p.done >= p.total)
-	switch {
-	case !p.shown:
-	case complete:
-		if p.sentEnd && p.sentDone == p.done {
-			return // this final state is already out
-		}
-	case now.Sub(p.last) < ProgressInterval:
+	if complete && p.sentEnd && p.sentDone == p.done {
+		return // this final state is already out
+	}
+	if !p.lim.Allow(complete) {
 		return
 	}
 	d := engine.Display{
@@ -119,7 +118,7 @@ func (p *Progress) maybeSend(end bool) {
 		ID:   p.h.ID(), Update: p.shown,
 	}
 	emit(d)
-	p.shown, p.last, p.sentDone, p.sentEnd = true, now, p.done, complete
+	p.shown, p.sentDone, p.sentEnd = true, p.done, complete
 }
 
 // stats are the numbers shown: elapsed time, rate (steps per second) and

@@ -2,33 +2,32 @@ package interp
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/scanner"
 	"go/token"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gopar/gopar/interp/cellsyntax"
 )
 
-// A cell is split into top-level units (one declaration or one statement
-// each) with go/scanner; each unit is then parsed on its own with go/parser,
-// in a text where everything outside the unit is blanked (newlines kept), so
-// that AST offsets are the cell's own offsets.
+// The syntax of a cell (its split into top-level units and their parsing)
+// is package cellsyntax's; the names below keep the engine's spelling of it.
 
-type unitKind int
+type unitKind = cellsyntax.Kind
 
 const (
-	uStmt unitKind = iota
-	uImport
-	uConst
-	uVar
-	uType
-	uFunc
-	uMethod
-	uPackage
+	uStmt    = cellsyntax.Stmt
+	uImport  = cellsyntax.Import
+	uConst   = cellsyntax.Const
+	uVar     = cellsyntax.Var
+	uType    = cellsyntax.Type
+	uFunc    = cellsyntax.Func
+	uMethod  = cellsyntax.Method
+	uPackage = cellsyntax.Package
 )
 
-// unit is one top-level declaration or statement of a cell.
+// unit is one top-level declaration or statement of a cell (a
+// cellsyntax.Unit).
 type unit struct {
 	kind       unitKind
 	start, end int    // byte offsets in the cell
@@ -39,197 +38,30 @@ type unit struct {
 	stmt ast.Stmt // for statements
 }
 
-// tokInfo is a token and its offset.
-type tokInfo struct {
-	tok token.Token
-	off int
-}
-
 // splitCell cuts src into units at top-level semicolons (including the ones
 // Go inserts at line ends).
 func splitCell(src string) []unit {
-	fset := token.NewFileSet()
-	file := fset.AddFile("", -1, len(src))
-	var s scanner.Scanner
-	s.Init(file, []byte(src), func(token.Position, string) {}, scanner.ScanComments)
-
-	var (
-		units    []unit
-		toks     []tokInfo
-		depth    int
-		header   bool
-		start    = -1
-		end      int
-		comments []string
-		comLine  = -10 // line of the last comment
-	)
-	flush := func() {
-		if start >= 0 {
-			u := unit{start: start, end: end, kind: classify(toks)}
-			if u.kind != uStmt && file.Line(file.Pos(start)) == comLine+1 {
-				u.doc = strings.Join(comments, "\n")
-			}
-			units = append(units, u)
-		}
-		start, toks = -1, toks[:0]
+	us := cellsyntax.Split(src)
+	units := make([]unit, len(us))
+	for i, u := range us {
+		units[i] = unit{kind: u.Kind, start: u.Start, end: u.End, doc: u.Doc}
 	}
-	for {
-		pos, tok, lit := s.Scan()
-		if tok == token.EOF {
-			break
-		}
-		off := file.Offset(pos)
-		if tok == token.COMMENT {
-			if start < 0 {
-				line := file.Line(pos)
-				if line != comLine+1 {
-					comments = comments[:0]
-				}
-				comments = append(comments, strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(lit, "//"), "/*")))
-				comLine = file.Line(file.Pos(off + len(lit) - 1))
-			}
-			continue
-		}
-		if tok == token.SEMICOLON && depth <= 0 && !header {
-			flush()
-			continue
-		}
-		switch tok {
-		case token.FOR, token.IF, token.SWITCH:
-			if depth == 0 {
-				header = true // its semicolons do not end the statement
-			}
-		case token.LBRACE:
-			if depth == 0 {
-				header = false
-			}
-		}
-		switch tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-		}
-		if start < 0 {
-			start = off
-		}
-		toks = append(toks, tokInfo{tok, off})
-		n := len(lit)
-		if n == 0 {
-			n = len(tok.String())
-		}
-		end = off + n
-	}
-	flush()
 	return units
 }
 
-// classify tells a unit's kind from its first tokens.
-func classify(toks []tokInfo) unitKind {
-	if len(toks) == 0 {
-		return uStmt
-	}
-	tk := func(i int) token.Token {
-		if i < len(toks) {
-			return toks[i].tok
-		}
-		return token.EOF
-	}
-	switch tk(0) {
-	case token.PACKAGE:
-		return uPackage
-	case token.IMPORT:
-		return uImport
-	case token.CONST:
-		return uConst
-	case token.VAR:
-		return uVar
-	case token.TYPE:
-		return uType
-	case token.FUNC:
-		if tk(1) == token.IDENT {
-			return uFunc
-		}
-		if tk(1) == token.LPAREN {
-			// A method has a receiver list followed by a name and "(".
-			d := 0
-			for i := 1; i < len(toks); i++ {
-				switch tk(i) {
-				case token.LPAREN, token.LBRACK, token.LBRACE:
-					d++
-				case token.RPAREN, token.RBRACK, token.RBRACE:
-					d--
-				}
-				if d == 0 {
-					if tk(i+1) == token.IDENT && tk(i+2) == token.LPAREN {
-						return uMethod
-					}
-					return uStmt
-				}
-			}
-		}
-	}
-	return uStmt
-}
-
-// blankExcept returns src with every byte outside [start,end) replaced by a
-// space (newlines kept), cut after end.
-func blankExcept(src string, start, end int) string {
-	b := []byte(src[:end])
-	for i := 0; i < start; i++ {
-		if b[i] != '\n' {
-			b[i] = ' '
-		}
-	}
-	return string(b)
-}
-
+// The prefixes a unit is parsed with, counted in the columns of errors on
+// its first line.
 const (
-	declPrefix = "package main;"
-	stmtPrefix = "package main;func _(){"
+	declPrefix = cellsyntax.DeclPrefix
+	stmtPrefix = cellsyntax.StmtPrefix
 )
 
 // parseUnit parses u in place; its error positions are cell offsets.
 func parseUnit(fset *token.FileSet, src string, u *unit) (base int, err error) {
-	if u.kind == uPackage {
-		return 0, nil
-	}
-	text := blankExcept(src, u.start, u.end)
-	if u.kind == uStmt {
-		f, err := parser.ParseFile(fset, "", stmtPrefix+text+"\n}", parser.ParseComments)
-		base = fset.File(f.Package).Base() + len(stmtPrefix)
-		if err != nil {
-			return base, err
-		}
-		body := f.Decls[0].(*ast.FuncDecl).Body
-		if len(body.List) != 1 {
-			return base, &scanner.Error{Msg: "unexpected statement"}
-		}
-		u.stmt = body.List[0]
-		return base, nil
-	}
-	f, err := parser.ParseFile(fset, "", declPrefix+text, parser.ParseComments)
-	if f != nil {
-		base = fset.File(f.Package).Base() + len(declPrefix)
-	}
-	if err != nil {
-		return base, err
-	}
-	switch u.kind {
-	case uPackage:
-		return base, nil // `package main` is ignored
-	case uImport:
-		if len(f.Imports) == 0 {
-			return base, nil
-		}
-		u.decl = f.Decls[0]
-		return base, nil
-	}
-	if len(f.Decls) != 1 {
-		return base, &scanner.Error{Msg: "unexpected declaration"}
-	}
-	u.decl = f.Decls[0]
-	return base, nil
+	cu := cellsyntax.Unit{Kind: u.kind, Start: u.start, End: u.end, Doc: u.doc}
+	base, err = cu.Parse(fset, src)
+	u.decl, u.stmt = cu.Decl, cu.Stmt
+	return base, err
 }
 
 // edit replaces [start,end) of the cell (an insertion when start == end).

@@ -2,7 +2,6 @@ package parlib
 
 import (
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -71,5 +70,3 @@ func plural(n uint64, one, many string) string {
 	}
 	return many
 }
-
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gopar/gopar/internal/ratelimit"
 )
 
 // Time calls f once and measures it like Julia's @time: wall time, process
@@ -176,18 +178,22 @@ func (r BenchResult) String() string {
 	return b.String()
 }
 
+// progressInterval is the least time between two calls to the
+// SetProgress receiver, but for the first and last step.
+const progressInterval = 50 * time.Millisecond
+
 // progress rate-limits the calls to the SetProgress receiver: the first and
-// last step always, others at most every 50 ms.
+// last step always, others at most every progressInterval.
 type progress struct {
 	label string
 	total int
 	f     ProgressFunc
-	last  time.Time
+	lim   *ratelimit.Limiter
 	done  int
 }
 
 func newProgress(label string, total int) *progress {
-	p := &progress{label: label, total: total, done: -1}
+	p := &progress{label: label, total: total, done: -1, lim: ratelimit.New(progressInterval, nil)}
 	if fp := progressFn.Load(); fp != nil {
 		p.f = *fp
 	}
@@ -199,9 +205,9 @@ func (p *progress) step(done int) {
 	if p.f == nil || done == p.done {
 		return
 	}
-	if done != 0 && done != p.total && time.Since(p.last) < 50*time.Millisecond {
+	if !p.lim.Allow(done == 0 || done == p.total) {
 		return
 	}
-	p.done, p.last = done, time.Now()
+	p.done = done
 	p.f(p.label, done, p.total)
 }

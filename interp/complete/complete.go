@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/cellsyntax"
 	"github.com/gopar/gopar/interp/docs"
 )
 
@@ -60,20 +61,6 @@ var keywords = []string{
 	"break", "case", "chan", "const", "continue", "default", "defer", "else",
 	"fallthrough", "for", "func", "go", "goto", "if", "import", "interface",
 	"map", "package", "range", "return", "select", "struct", "switch", "type", "var",
-}
-
-// builtins are the predeclared identifiers, with their kind.
-var builtins = map[string]string{
-	"append": "func", "cap": "func", "clear": "func", "close": "func", "complex": "func",
-	"copy": "func", "delete": "func", "imag": "func", "len": "func", "make": "func",
-	"max": "func", "min": "func", "new": "func", "panic": "func", "print": "func",
-	"println": "func", "real": "func", "recover": "func",
-	"any": "type", "bool": "type", "byte": "type", "comparable": "type", "complex64": "type",
-	"complex128": "type", "error": "type", "float32": "type", "float64": "type", "int": "type",
-	"int8": "type", "int16": "type", "int32": "type", "int64": "type", "rune": "type",
-	"string": "type", "uint": "type", "uint8": "type", "uint16": "type", "uint32": "type",
-	"uint64": "type", "uintptr": "type",
-	"true": "const", "false": "const", "iota": "const", "nil": "var",
 }
 
 // candidate is one proposed completion.
@@ -182,9 +169,9 @@ func chainBefore(code string, dot int) []string {
 // inCodeAt tells whether byte offset pos of code is in plain code (not in a
 // string or comment).
 func inCodeAt(code string, pos int) bool {
-	var l lexer
-	l.feed(blankMagics(code[:pos]), 0)
-	return l.state == inCode
+	var l cellsyntax.Lexer
+	l.Feed(cellsyntax.BlankMagics(code[:pos]), 0)
+	return l.State == cellsyntax.InCode
 }
 
 // Complete proposes completions for the identifier or selector that ends at
@@ -259,11 +246,11 @@ func importPath(code string, pos int, s Scope) (engine.Completion, bool) {
 			return engine.Completion{}, false
 		}
 		// Inside `import (`: the innermost open bracket is that paren.
-		var l lexer
-		l.feed(code[:lineStart], 0)
-		n := len(l.open)
-		if l.state != inCode || n == 0 || l.open[n-1].ch != '(' ||
-			!strings.HasSuffix(strings.TrimRight(code[:l.open[n-1].pos], " \t"), "import") {
+		var l cellsyntax.Lexer
+		l.Feed(code[:lineStart], 0)
+		n := len(l.Open)
+		if l.State != cellsyntax.InCode || n == 0 || l.Open[n-1].Ch != '(' ||
+			!strings.HasSuffix(strings.TrimRight(code[:l.Open[n-1].Pos], " \t"), "import") {
 			return engine.Completion{}, false
 		}
 	}
@@ -322,7 +309,7 @@ func topLevel(code string, start int, s Scope) []candidate {
 	for _, k := range keywords {
 		cands = append(cands, candidate{k, "keyword", ""})
 	}
-	for name, kind := range builtins {
+	for name, kind := range cellsyntax.Predeclared() {
 		sig := ""
 		if e, ok := docs.Lookup("builtin", name); ok && kind == "func" {
 			sig = e.Signature
@@ -332,7 +319,7 @@ func topLevel(code string, start int, s Scope) []candidate {
 	// Names of this cell, for locals not yet run: every identifier except
 	// the one being typed and selectors.
 	fset := token.NewFileSet()
-	src := []byte(blankMagics(code))
+	src := []byte(cellsyntax.BlankMagics(code))
 	var sc scanner.Scanner
 	sc.Init(fset.AddFile("", -1, len(src)), src, nil, 0)
 	prev := token.ILLEGAL
@@ -601,17 +588,17 @@ func typeName(t reflect.Type, globals map[string]Global) string {
 func pathWord(code string, pos int) (string, bool) {
 	lineStart := strings.LastIndexByte(code[:pos], '\n') + 1
 	lineNo := strings.Count(code[:lineStart], "\n")
-	if MagicLines(code)[lineNo] {
+	if cellsyntax.MagicLines(code)[lineNo] {
 		t := strings.TrimLeft(code[lineStart:pos], " \t")
 		if strings.HasPrefix(t, "!") || strings.HasPrefix(t, "%cd ") {
 			return t[strings.LastIndexAny(t, " \t=!")+1:], true
 		}
 		return "", false
 	}
-	var l lexer
-	l.feed(blankMagics(code[:pos]), 0)
-	if (l.state == inString || l.state == inRawString) && !strings.ContainsAny(code[l.strStart:pos], "\\\n") {
-		return code[l.strStart:pos], true
+	var l cellsyntax.Lexer
+	l.Feed(cellsyntax.BlankMagics(code[:pos]), 0)
+	if (l.State == cellsyntax.InString || l.State == cellsyntax.InRawString) && !strings.ContainsAny(code[l.StrStart:pos], "\\\n") {
+		return code[l.StrStart:pos], true
 	}
 	return "", false
 }

@@ -263,21 +263,21 @@ func TestIsComplete(t *testing.T) {
 		{"func f() int { return 1 }\nimport \"fmt\"\nfmt.Println(f())", "complete", ""},
 		{"func f() int {\n\treturn 1\n}\n\n// comment\nx := f()", "complete", ""},
 		{"func f() int {\n\treturn 1 1\n}", "invalid", ""},
+		// As Execute splits the cell: declarations and statements may
+		// share a line, a header without its block is invalid (it once
+		// panicked), and a struct's brace may follow on the next line.
+		{"func f() int { return 1 }; x := f()", "complete", ""},
+		{"import \"fmt\"; fmt.Println(1)", "complete", ""},
+		{"if x", "invalid", ""},
+		{"for i := 0; i < 3", "invalid", ""},
+		{"type T struct", "incomplete", ""},
+		{"? %time", "complete", ""},
 	}
 	for _, tt := range tests {
 		status, indent := IsComplete(tt.code)
 		if status != tt.status || indent != tt.indent {
 			t.Errorf("IsComplete(%q) = %q, %q; want %q, %q", tt.code, status, indent, tt.status, tt.indent)
 		}
-	}
-}
-
-func TestMagicLines(t *testing.T) {
-	code := "%time f()\nx := `\n%not magic\n`\nfunc g() {\n!notshell\n}\n!ls\n  %cd /tmp\nfib?\n?? strings.Split\ny := a % b"
-	got := MagicLines(code)
-	want := []bool{true, false, false, false, false, false, false, true, true, true, true, false}
-	if !slices.Equal(got, want) {
-		t.Errorf("MagicLines = %v; want %v", got, want)
 	}
 }
 

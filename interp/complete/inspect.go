@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/cellsyntax"
 	"github.com/gopar/gopar/interp/docs"
 )
 
@@ -22,14 +23,14 @@ func target(code string, pos int) []string {
 	}
 	if start == end {
 		// Not on a name: the callee of the innermost open parenthesis.
-		var l lexer
-		l.feed(code[:pos], 0)
-		if l.state != inCode {
+		var l cellsyntax.Lexer
+		l.Feed(code[:pos], 0)
+		if l.State != cellsyntax.InCode {
 			return nil
 		}
-		for i := len(l.open) - 1; i >= 0; i-- {
-			if l.open[i].ch == '(' {
-				p := l.open[i].pos
+		for i := len(l.Open) - 1; i >= 0; i-- {
+			if l.Open[i].Ch == '(' {
+				p := l.Open[i].Pos
 				for p > 0 && (code[p-1] == ' ' || code[p-1] == '\t') {
 					p--
 				}

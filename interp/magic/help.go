@@ -1,10 +1,12 @@
 package magic
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/complete"
 )
 
 // interruptHelp says what an interrupt does; shown by %help.
@@ -46,29 +48,31 @@ display.Bars(...), display.LogLog(...), display.SpeedupPlot(r...), display.SetPl
 display.NewProgress(total, label)   a progress bar that updates in place
 A cell's last expression is shown too: a *plot.Plot as an image, a table as HTML.`
 
-// help shows the magics, the display functions, a parlib tour and what
-// interrupts do.
+// help shows the magics (from the table), the display functions, a parlib
+// tour and what interrupts do.
 func help(out engine.Output) engine.ExecuteResult {
-	var magics []string
-	for _, d := range lineMagics {
-		magics = append(magics, d)
+	var lines, cells, bare []string
+	for _, s := range magics {
+		switch {
+		case s.bare:
+			bare = append(bare, s.line.describe())
+			continue
+		case s.line != nil:
+			lines = append(lines, s.line.describe())
+		}
+		if s.cell != nil {
+			cells = append(cells, s.cell.describe())
+		}
 	}
-	sort.Strings(magics)
-	var cells []string
-	for _, d := range cellMagics {
-		cells = append(cells, d)
-	}
+	sort.Strings(lines)
 	sort.Strings(cells)
-	other := []string{
-		"!cmd — run a shell command (sh -c); output streams as it comes; the exit status is shown when not 0",
-		"?name, name? — signature and documentation of name (also strings.Split?, wg.Wait?); ?? for more",
-		"Tab completes package members, variables' fields and methods; Shift-Tab shows documentation",
-	}
+	all := append(append(append(lines, cells...), bare...),
+		"Tab completes package members, variables' fields and methods; Shift-Tab shows documentation")
 
 	var t strings.Builder
 	t.WriteString("gopar: Go cells, interpreted by yaegi, with parallel work done natively by parlib.\n\n")
 	t.WriteString("Magics (at the start of a line):\n")
-	for _, m := range append(append(magics, cells...), other...) {
+	for _, m := range all {
 		t.WriteString("  " + m + "\n")
 	}
 	t.WriteString("\nDisplay functions:\n" + indent(displayHelp) + "\n")
@@ -77,7 +81,7 @@ func help(out engine.Output) engine.ExecuteResult {
 
 	var md strings.Builder
 	md.WriteString("## gopar help\n\nGo cells, interpreted by yaegi, with parallel work done natively by `parlib`.\n\n### Magics\n\n")
-	for _, m := range append(append(magics, cells...), other...) {
+	for _, m := range all {
 		name, desc, _ := strings.Cut(m, " — ")
 		md.WriteString("- `" + name + "` — " + desc + "\n")
 	}
@@ -87,6 +91,35 @@ func help(out engine.Output) engine.ExecuteResult {
 
 	out.Display(engine.Display{Data: engine.Bundle{"text/plain": t.String(), "text/markdown": md.String()}})
 	return engine.ExecuteResult{}
+}
+
+// pageHelp answers a help line (?name, ?%magic) with a pager payload.
+func pageHelp(m Magic, h Host) engine.ExecuteResult {
+	if name, ok := strings.CutPrefix(m.Args, "%"); ok {
+		f := lineForm(name)
+		if c, ok := strings.CutPrefix(name, "%"); ok {
+			f = cellForm(c)
+		}
+		if f == nil {
+			h.Output().Stream("stderr", fmt.Sprintf("Magic `%s` not found (known: %s).\n", m.Args, known(false)))
+			return engine.ExecuteResult{}
+		}
+		return engine.ExecuteResult{Payloads: []map[string]any{{"source": "page", "data": map[string]any{"text/plain": f.describe()}, "start": 0}}}
+	}
+	detail := 0
+	if m.Name == "??" {
+		detail = 1
+	}
+	in := complete.Inspect(m.Args, len([]rune(m.Args)), detail, h.Scope())
+	if !in.Found {
+		h.Output().Stream("stderr", fmt.Sprintf("Object `%s` not found.\n", m.Args))
+		return engine.ExecuteResult{}
+	}
+	data := map[string]any{"text/plain": in.Data["text/plain"]}
+	if md, ok := in.Data["text/markdown"]; ok {
+		data["text/markdown"] = md
+	}
+	return engine.ExecuteResult{Payloads: []map[string]any{{"source": "page", "data": data, "start": 0}}}
 }
 
 func indent(s string) string {

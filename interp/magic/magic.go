@@ -1,18 +1,19 @@
 // Package magic parses and runs the IPython-style magics of gopar cells:
 // line magics (%time, %timeit, %threads, %env, %cd, %who, %whos, %reset,
 // %help, %pwd, %lsmagic), cell magics (%%time, %%timeit), shell lines (!cmd)
-// and help lines (?name, name?). It runs Go code only through a Host, which
-// the engine implements.
+// and help lines (?name, name?). The magic lines are read by package
+// cellsyntax; the magics are one table (table.go), which parsing, running,
+// %help and %lsmagic read. It runs Go code only through a Host, which the
+// engine implements.
 package magic
 
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/cellsyntax"
 	"github.com/gopar/gopar/interp/complete"
 )
 
@@ -63,91 +64,32 @@ type Host interface {
 	Scope() complete.Scope
 }
 
-// lineMagics are the known line magics with a one-line description.
-var lineMagics = map[string]string{
-	"time":    "%time STMT_OR_EXPR — run once; show wall and CPU time, allocations and GC (like Julia's @time)",
-	"timeit":  "%timeit [-n N] [-r R] STMT_OR_EXPR — time many runs: min, median, mean ± std per loop",
-	"threads": "%threads [N] — show or set GOMAXPROCS and parlib's default thread count",
-	"env":     "%env, %env NAME, %env NAME=VALUE — list, show or set environment variables",
-	"cd":      "%cd [DIR] — show or change the working directory (~ is your home)",
-	"pwd":     "%pwd — show the working directory",
-	"who":     "%who — list the variables defined by earlier cells, with their types",
-	"whos":    "%whos — table of variables: name, type, value",
-	"reset":   "%reset — forget everything: a fresh interpreter",
-	"help":    "%help — this help: magics, display functions, a parlib tour",
-	"lsmagic": "%lsmagic — list the magics",
-}
-
-// cellMagics are the known cell magics.
-var cellMagics = map[string]string{
-	"time":   "%%time — on the first line: time the whole cell once",
-	"timeit": "%%timeit [-n N] [-r R] — on the first line: time the whole cell over many runs",
-}
-
-func known(m map[string]string, prefix string) string {
-	var names []string
-	for n := range m {
-		names = append(names, prefix+n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
-
-var (
-	magicName = regexp.MustCompile(`^%%?([A-Za-z_][A-Za-z0-9_]*)(?:\s+|$)`)
-	magicHelp = regexp.MustCompile(`^(\?{1,2}%%?[A-Za-z_]\w*|%%?[A-Za-z_]\w*\?{1,2})$`)
-	helpForm  = regexp.MustCompile(`^(\?{1,2})\s*([\pL_][\pL\pN_.]*)$|^([\pL_][\pL\pN_.]*)\s*(\?{1,2})$`)
-)
-
-// Parse finds the magics of a cell. Magic lines start at the top level of
-// the cell (not inside brackets, strings or comments), possibly indented. An
-// unknown magic, or a %% cell magic not on the first line, is an error that
-// names the known ones.
+// Parse finds the magics of a cell, read by package cellsyntax: magic
+// lines start at the top level of the cell (not inside brackets, strings or
+// comments), possibly indented. An unknown magic, or a %% cell magic not on
+// the first line, is an error that names the known ones.
 func Parse(code string) (Cell, error) {
 	lines := strings.Split(code, "\n")
-	marks := complete.MagicLines(code)
 	var c Cell
-	for i, line := range lines {
-		if !marks[i] {
-			continue
-		}
-		t := strings.TrimSpace(line)
-		m := Magic{Line: i + 1}
-		switch {
-		case magicHelp.MatchString(t):
-			// %time? or ?%time: help on a magic.
-			m.Name, m.Args = "?", strings.Trim(t, "?")
-			c.Magics = append(c.Magics, m)
-		case strings.HasPrefix(t, "%%"):
-			sub := magicName.FindStringSubmatch(t)
-			if sub == nil || cellMagics[sub[1]] == "" {
-				return Cell{}, fmt.Errorf("line %d: unknown cell magic %s (known: %s)", i+1, firstWord(t), known(cellMagics, "%%"))
+	for _, ml := range cellsyntax.Magics(code) {
+		i := ml.Line - 1
+		m := Magic{Line: ml.Line, Name: ml.Name, Args: ml.Args}
+		switch ml.Kind {
+		case cellsyntax.CellMagic:
+			if cellForm(ml.Name) == nil {
+				return Cell{}, fmt.Errorf("line %d: unknown cell magic %s (known: %s)", ml.Line, firstWord(ml.Text), known(true))
 			}
 			if i != firstCodeLine(lines) {
-				return Cell{}, fmt.Errorf("line %d: cell magic %%%%%s must be on the first line of the cell", i+1, sub[1])
+				return Cell{}, fmt.Errorf("line %d: cell magic %%%%%s must be on the first line of the cell", ml.Line, ml.Name)
 			}
-			m.Name, m.Args, m.Cell = sub[1], strings.TrimSpace(t[len(sub[0]):]), true
+			m.Cell = true
 			c.CellMagic = &m
-		case strings.HasPrefix(t, "%"):
-			sub := magicName.FindStringSubmatch(t)
-			if sub == nil || lineMagics[sub[1]] == "" {
-				return Cell{}, fmt.Errorf("line %d: unknown magic %s (known: %s; cell magics: %s)", i+1, firstWord(t), known(lineMagics, "%"), known(cellMagics, "%%"))
+		case cellsyntax.LineMagic:
+			if lineForm(ml.Name) == nil {
+				return Cell{}, fmt.Errorf("line %d: unknown magic %s (known: %s; cell magics: %s)", ml.Line, firstWord(ml.Text), known(false), known(true))
 			}
-			m.Name, m.Args = sub[1], strings.TrimSpace(t[len(sub[0]):])
 			c.Magics = append(c.Magics, m)
-		case strings.HasPrefix(t, "!"):
-			m.Name, m.Args = "!", strings.TrimSpace(t[1:])
-			c.Magics = append(c.Magics, m)
-		default:
-			sub := helpForm.FindStringSubmatch(t)
-			if sub == nil {
-				return Cell{}, fmt.Errorf("line %d: cannot read help line %q (use ?name or name?)", i+1, t)
-			}
-			if sub[1] != "" {
-				m.Name, m.Args = sub[1], sub[2]
-			} else {
-				m.Name, m.Args = sub[4], sub[3]
-			}
+		default: // shell and help lines
 			c.Magics = append(c.Magics, m)
 		}
 		lines[i] = ""
@@ -188,83 +130,19 @@ func interrupted() engine.ExecuteResult {
 	return errResult(engine.Interrupt, "the cell was interrupted")
 }
 
-// Exec runs one line magic.
+// Exec runs one line magic, a shell line or a help line.
 func Exec(ctx context.Context, m Magic, h Host) engine.ExecuteResult {
-	out := h.Output()
-	switch m.Name {
-	case "time":
-		return timeRun(ctx, m, m.Args, h)
-	case "timeit":
-		return timeit(ctx, m, m.Args, "", h)
-	case "threads":
-		return threads(m.Args, out)
-	case "env":
-		return env(m.Args, out)
-	case "cd":
-		return cd(m.Args, out)
-	case "pwd":
-		return cd("", out)
-	case "who":
-		return who(h, false)
-	case "whos":
-		return who(h, true)
-	case "reset":
-		if err := h.Reset(); err != nil {
-			return errResult(engine.InterpreterError, "%v", err)
-		}
-		out.Stream("stdout", "Interpreter reset: every name defined by earlier cells is gone.\n")
-		return engine.ExecuteResult{}
-	case "help":
-		return help(out)
-	case "lsmagic":
-		out.Stream("stdout", "Line magics: "+known(lineMagics, "%")+"\nCell magics: "+known(cellMagics, "%%")+
-			"\nShell: !cmd    Help: ?name, name?, ??name\n")
-		return engine.ExecuteResult{}
-	case "!":
-		return shell(ctx, m.Args, out)
-	case "?", "??":
-		return pageHelp(m, h)
+	if s := lookup(m.Name); s != nil && s.line != nil {
+		return s.line.run(ctx, m, "", h)
 	}
-	return errResult(engine.UsageError, "unknown magic %%%s (known: %s)", m.Name, known(lineMagics, "%"))
+	return errResult(engine.UsageError, "unknown magic %%%s (known: %s)", m.Name, known(false))
 }
 
-// ExecCell runs a %%time or %%timeit cell magic on body, the cell's Go
+// ExecCell runs a cell magic (%%time, %%timeit) on body, the cell's Go
 // source with the magic's line blanked.
 func ExecCell(ctx context.Context, m Magic, body string, h Host) engine.ExecuteResult {
-	switch m.Name {
-	case "time":
-		return timeRun(ctx, m, body, h)
-	case "timeit":
-		return timeit(ctx, m, m.Args, body, h)
+	if f := cellForm(m.Name); f != nil {
+		return f.run(ctx, m, body, h)
 	}
-	return errResult(engine.UsageError, "unknown cell magic %%%%%s (known: %s)", m.Name, known(cellMagics, "%%"))
-}
-
-// pageHelp answers ?name with a pager payload.
-func pageHelp(m Magic, h Host) engine.ExecuteResult {
-	if name, ok := strings.CutPrefix(m.Args, "%"); ok {
-		text := lineMagics[name]
-		if c, ok := strings.CutPrefix(name, "%"); ok {
-			text = cellMagics[c]
-		}
-		if text == "" {
-			h.Output().Stream("stderr", fmt.Sprintf("Magic `%s` not found (known: %s).\n", m.Args, known(lineMagics, "%")))
-			return engine.ExecuteResult{}
-		}
-		return engine.ExecuteResult{Payloads: []map[string]any{{"source": "page", "data": map[string]any{"text/plain": text}, "start": 0}}}
-	}
-	detail := 0
-	if m.Name == "??" {
-		detail = 1
-	}
-	in := complete.Inspect(m.Args, len([]rune(m.Args)), detail, h.Scope())
-	if !in.Found {
-		h.Output().Stream("stderr", fmt.Sprintf("Object `%s` not found.\n", m.Args))
-		return engine.ExecuteResult{}
-	}
-	data := map[string]any{"text/plain": in.Data["text/plain"]}
-	if md, ok := in.Data["text/markdown"]; ok {
-		data["text/markdown"] = md
-	}
-	return engine.ExecuteResult{Payloads: []map[string]any{{"source": "page", "data": data, "start": 0}}}
+	return errResult(engine.UsageError, "unknown cell magic %%%%%s (known: %s)", m.Name, known(true))
 }

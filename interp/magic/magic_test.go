@@ -603,3 +603,66 @@ func TestTimeitLongRunsRepeatLess(t *testing.T) {
 		t.Errorf("text/plain = %q", p)
 	}
 }
+
+// TestTable checks that parsing, %help, %lsmagic, ?%name and the errors
+// about unknown magics all read the one table of magics.
+func TestTable(t *testing.T) {
+	h := &fakeHost{}
+	Exec(context.Background(), Magic{Name: "help"}, h)
+	helpText := h.out.displays[0].Data["text/plain"].(string)
+	Exec(context.Background(), Magic{Name: "lsmagic"}, h)
+	ls := h.out.stream("stdout")
+	_, unknownLine := Parse("%nosuch")
+	_, unknownCell := Parse("%%nosuch")
+	unknownExec := Exec(context.Background(), Magic{Name: "nosuch"}, h).Err
+
+	for _, s := range magics {
+		for _, f := range []*form{s.line, s.cell} {
+			if f != nil && !strings.Contains(helpText, "  "+f.describe()+"\n") {
+				t.Errorf("%%help lacks %q", f.describe())
+			}
+		}
+		if s.bare {
+			continue
+		}
+		if s.line != nil {
+			if _, err := Parse("%" + s.name + " x"); err != nil {
+				t.Errorf("Parse(%%%s): %v", s.name, err)
+			}
+			for what, text := range map[string]string{"%lsmagic": ls, "Parse's error": unknownLine.Error(), "Exec's error": unknownExec.Value} {
+				if !listed(text, "%"+s.name) {
+					t.Errorf("%s does not list %%%s: %q", what, s.name, text)
+				}
+			}
+			res := Exec(context.Background(), Magic{Name: "?", Args: "%" + s.name}, &fakeHost{})
+			if len(res.Payloads) != 1 || !strings.Contains(fmt.Sprint(res.Payloads[0]["data"]), s.line.usage) {
+				t.Errorf("?%%%s = %v", s.name, res.Payloads)
+			}
+		}
+		if s.cell != nil {
+			if _, err := Parse("%%" + s.name + "\nx"); err != nil {
+				t.Errorf("Parse(%%%%%s): %v", s.name, err)
+			}
+			if !listed(ls, "%%"+s.name) || !listed(unknownCell.Error(), "%%"+s.name) {
+				t.Errorf("%%lsmagic or the unknown cell magic error does not list %%%%%s: %q, %q", s.name, ls, unknownCell)
+			}
+			res := Exec(context.Background(), Magic{Name: "?", Args: "%%" + s.name}, &fakeHost{})
+			if len(res.Payloads) != 1 || !strings.Contains(fmt.Sprint(res.Payloads[0]["data"]), s.cell.usage) {
+				t.Errorf("?%%%%%s = %v", s.name, res.Payloads)
+			}
+		} else if _, err := Parse("%%" + s.name + "\nx"); err == nil {
+			t.Errorf("Parse(%%%%%s) accepted a cell magic the table has not", s.name)
+		}
+	}
+	if res := ExecCell(context.Background(), Magic{Name: "who", Cell: true}, "", h); res.Err == nil || !strings.Contains(res.Err.Value, "unknown cell magic %%who") {
+		t.Errorf("ExecCell(%%%%who) = %+v; want unknown cell magic", res.Err)
+	}
+	if res := Exec(context.Background(), Magic{Name: "??", Args: "%time"}, &fakeHost{}); len(res.Payloads) != 1 {
+		t.Errorf("??%%time = %v; want the help page", res.Payloads)
+	}
+}
+
+// listed tells whether item stands in text as an item of a list.
+func listed(text, item string) bool {
+	return regexp.MustCompile(`(^|[\s(,:])` + regexp.QuoteMeta(item) + `([,;)\s]|$)`).MatchString(text)
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gopar/gopar/display"
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/internal/ratelimit"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -109,11 +110,11 @@ func loopable(code string) (string, bool) {
 // loopVar names the loop counter of %timeit's loops.
 const loopVar = "__gopar_timeit_i"
 
-// timeit runs code (a line magic's Go code, or a cell magic's body) in
-// repeated loops, calibrated like IPython's %timeit, and shows per-loop
-// statistics.
-func timeit(ctx context.Context, m Magic, args, body string, h Host) engine.ExecuteResult {
-	n, r, code, err := timeitOptions(args)
+// timeit runs code (a line magic's Go code after its options, or a cell
+// magic's body) in repeated loops, calibrated like IPython's %timeit, and
+// shows per-loop statistics.
+func timeit(ctx context.Context, m Magic, body string, h Host) engine.ExecuteResult {
+	n, r, code, err := timeitOptions(m.Args)
 	if err != nil {
 		return errResult(engine.UsageError, "%%timeit: %v", err)
 	}
@@ -264,22 +265,24 @@ type progress struct {
 	out   engine.Output
 	id    string
 	shown bool
-	last  time.Time
+	lim   *ratelimit.Limiter
 }
 
 var progressSeq atomic.Int64
 
 func newProgress(out engine.Output) *progress {
-	return &progress{out: out, id: fmt.Sprintf("gopar-timeit-%d-%d", time.Now().UnixNano(), progressSeq.Add(1))}
+	return &progress{out: out, id: fmt.Sprintf("gopar-timeit-%d-%d", time.Now().UnixNano(), progressSeq.Add(1)),
+		lim: ratelimit.New(progressEvery, nil)}
 }
 
-// update shows text, at most once per progressEvery.
+// update shows text: the first time always, then at most once per
+// progressEvery.
 func (p *progress) update(text string) {
-	if p.shown && time.Since(p.last) < progressEvery {
+	if !p.lim.Allow(false) {
 		return
 	}
 	p.out.Display(engine.Display{Data: engine.Bundle{"text/plain": text}, ID: p.id, Update: p.shown})
-	p.shown, p.last = true, time.Now()
+	p.shown = true
 }
 
 // finish replaces the progress line by the final bundle (shown as a new

@@ -5,6 +5,11 @@ import (
 	"math"
 )
 
+// The square-root kernels of numba's experiments (calculate_roots and
+// calculate_roots_sum with prange): a memory-bound one, a compute-bound sum,
+// and an O(n^2) one.
+
+// vecChunk is the number of elements a worker takes at a time.
 const vecChunk = 1 << 15
 
 // SqrtEach sets dst[i] = sqrt(src[i]) for every i, in parallel: numba's
