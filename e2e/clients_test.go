@@ -75,7 +75,7 @@ func checkHello(t *testing.T, path string) {
 }
 
 func TestRunNotebook(t *testing.T) {
-	requirePython(t, "nbformat")
+	requireTools(t, nbformat)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "hello.out.ipynb")
 	page := filepath.Join(dir, "hello.html")
@@ -145,7 +145,7 @@ type kernelTestSummary struct {
 }
 
 func TestKernelConformance(t *testing.T) {
-	requirePython(t, "jupyter_kernel_test", "jupyter_client")
+	requireTools(t, jupyterKernelTest, jupyterClient)
 	env := jupyterEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -182,7 +182,7 @@ func TestKernelConformance(t *testing.T) {
 }
 
 func TestKernelInterruptRestart(t *testing.T) {
-	requirePython(t, "jupyter_client")
+	requireTools(t, jupyterClient)
 	env := jupyterEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -200,7 +200,7 @@ func TestKernelInterruptRestart(t *testing.T) {
 }
 
 func TestConsole(t *testing.T) {
-	requirePython(t, "jupyter_console")
+	requireTools(t, jupyterConsole)
 	env := jupyterEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -221,7 +221,7 @@ func TestConsole(t *testing.T) {
 }
 
 func TestNbconvertExecute(t *testing.T) {
-	requirePython(t, "nbconvert", "nbclient", "jupyter_client")
+	requireTools(t, nbconvert, nbclient, nbformat, jupyterClient)
 	env := jupyterEnv(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

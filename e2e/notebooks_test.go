@@ -22,7 +22,7 @@ const quickEnv = "GOPAR_QUICK=1"
 // Either run failing fails the test.
 func executeNotebook(t *testing.T, name string) []*nbrun.Notebook {
 	t.Helper()
-	requirePython(t, "nbconvert", "nbclient", "jupyter_client")
+	requireTools(t, nbconvert, nbclient, jupyterClient)
 	src := filepath.Join("..", "notebooks", name)
 	dir := t.TempDir()
 	env := append(jupyterEnv(t), quickEnv)
