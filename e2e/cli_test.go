@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"debug/buildinfo"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,11 +15,58 @@ import (
 	"github.com/gopar/gopar/interp"
 )
 
+// versionRE matches the line `gopar version` prints:
+// "gopar VERSION (GO, yaegi YAEGI, OS/ARCH)".
+var versionRE = regexp.MustCompile(`^gopar (\S+) \((go\S+), yaegi (\S+), (\S+)\)\n$`)
+
+// semverRE matches a semantic version, with or without its v: gopar's own
+// ("0.1.0"), a release's ("v1.2.3") or a pseudo-version
+// ("v0.0.0-20261129211312-b4651ff80c9c", "+dirty" when the tree was).
+var semverRE = regexp.MustCompile(`^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$`)
+
+// TestVersionAndHelp checks that `gopar version` names the versions the
+// binary was built from, and that every command has --help.
+//
+// gopar's own version is the one the go command stamped into the binary:
+// in a git checkout with the default -buildvcs=auto, a pseudo-version
+// made from the commit; after `go install ...@v1.2.3`, the release's.
+// When it stamped none ("(devel)", as with -buildvcs=false or outside a
+// repository), it is the engine's, interp.Version. Either way it is a
+// semantic version.
 func TestVersionAndHelp(t *testing.T) {
-	out, _, code := gopar(t, nil, "version")
-	if code != 0 || !strings.HasPrefix(out, "gopar ") || !strings.Contains(out, runtime.Version()) || !strings.Contains(out, "yaegi v0.") || !strings.Contains(out, interp.Version) {
-		t.Errorf("gopar version: exit %d, %q", code, out)
+	out, errOut, code := gopar(t, nil, "version")
+	m := versionRE.FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("gopar version: exit %d, %q (stderr %q); want one line matching %s", code, out, errOut, versionRE)
 	}
+	v, goVersion, yaegi, platform := m[1], m[2], m[3], m[4]
+	bi, err := buildinfo.ReadFile(goparBin(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bi.Main.Version
+	if want == "" || want == "(devel)" {
+		want = interp.Version
+	}
+	if v != want || !semverRE.MatchString(v) {
+		t.Errorf("gopar version says gopar %s; want %s, a semantic version (the build info's main module version is %q)", v, want, bi.Main.Version)
+	}
+	if goVersion != bi.GoVersion {
+		t.Errorf("gopar version says %s; the binary was built with %s", goVersion, bi.GoVersion)
+	}
+	// yaegi's version is the one go.mod selects.
+	list, err := exec.Command("go", "list", "-m", "-f", "{{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}", "github.com/traefik/yaegi").Output()
+	if err != nil {
+		t.Fatalf("go list -m github.com/traefik/yaegi: %v", err)
+	}
+	if wantYaegi := strings.TrimSpace(string(list)); yaegi != wantYaegi || !semverRE.MatchString(yaegi) {
+		t.Errorf("gopar version says yaegi %s; go.mod selects %s", yaegi, wantYaegi)
+	}
+	if want := runtime.GOOS + "/" + runtime.GOARCH; platform != want {
+		t.Errorf("gopar version says %s; want %s", platform, want)
+	}
+	t.Logf("%s", strings.TrimSpace(out))
+
 	for _, args := range [][]string{{"--help"}, {"help"}, {"kernel", "--help"}, {"install", "-h"}, {"uninstall", "--help"}, {"run", "--help"}, {"help", "run"}} {
 		out, errOut, code := gopar(t, nil, args...)
 		if code != 0 || !strings.Contains(out+errOut, "Usage") {
