@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -100,7 +100,7 @@ func checkSVG(t *testing.T, raw []byte) string {
 // plots inline as images that decode, the table, and the final state of the
 // progress bar.
 func TestPlotsNbconvertHTML(t *testing.T) {
-	requirePython(t, "nbconvert", "nbclient", "jupyter_client")
+	requireTools(t, nbconvert, nbclient, jupyterClient)
 	env := jupyterEnv(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -189,7 +189,7 @@ type probeMessage struct {
 // a display_id, then update_display_data messages all for that id, the last
 // showing the bar complete.
 func TestPlotsProgressUpdates(t *testing.T) {
-	requirePython(t, "jupyter_client")
+	requireTools(t, jupyterClient)
 	env := jupyterEnv(t)
 	// Each step does real work (about 0.1 s of compiled code), so that the
 	// bar, rate-limited to five updates a second, updates while it runs;

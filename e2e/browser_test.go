@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package e2e
 
 import (
 	"bufio"
@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -26,47 +25,6 @@ import (
 	"testing"
 	"time"
 )
-
-// browserPackages are the Debian packages the real-browser test needs,
-// besides debianPackages.
-const browserPackages = "jupyter-notebook chromium chromium-driver python3-selenium"
-
-// Where Debian's chromium and chromium-driver put the browser and its
-// WebDriver; testdata/browser_run_all.py uses the same paths.
-const (
-	chromiumBin     = "/usr/bin/chromium"
-	chromedriverBin = "/usr/bin/chromedriver"
-)
-
-// requireBrowser fails the test, naming the Debian packages to install, when
-// the classic Notebook server, selenium, Chromium or its driver is missing,
-// and returns the Notebook server's version.
-func requireBrowser(t *testing.T) string {
-	t.Helper()
-	requirePython(t, "jupyter_client")
-	missing := func(what string, err error, out []byte) {
-		t.Helper()
-		t.Fatalf("%s: %v\n%s\ninstall the Debian packages: apt-get install -y %s %s", what, err, out, browserPackages, debianPackages)
-	}
-	out, err := exec.Command(python, "-c", "import selenium, notebook; print(notebook.__version__)").CombinedOutput()
-	if err != nil {
-		missing(python+" cannot import selenium and notebook", err, out)
-	}
-	for _, bin := range []string{chromiumBin, chromedriverBin} {
-		// Debian's chromium wrapper script chatters on stderr: keep
-		// stdout only, unless it fails.
-		if out, err := exec.Command(bin, "--version").Output(); err != nil {
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				out = append(out, ee.Stderr...)
-			}
-			missing(bin+" does not run", err, out)
-		} else {
-			t.Logf("%s", strings.TrimSpace(string(out)))
-		}
-	}
-	return strings.TrimSpace(string(out))
-}
 
 // notebookServer is a classic Jupyter Notebook server started for a test.
 type notebookServer struct {
@@ -271,8 +229,8 @@ type browserResult struct {
 // temporary directory) and its path logged.
 func TestBrowserRunAll(t *testing.T) {
 	start := time.Now()
-	version := requireBrowser(t)
-	t.Logf("Notebook %s", version)
+	requireTools(t, jupyterClient, classicNotebook, selenium, chromium, chromedriver)
+	version, _ := classicNotebook.check()
 	env := jupyterEnv(t)
 	home := t.TempDir()
 	// Chromium and the server keep their state under HOME: keep it out of

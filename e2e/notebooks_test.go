@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -22,8 +22,8 @@ const quickEnv = "GOPAR_QUICK=1"
 // Either run failing fails the test.
 func executeNotebook(t *testing.T, name string) []*nbrun.Notebook {
 	t.Helper()
-	requirePython(t, "nbconvert", "nbclient", "jupyter_client")
-	src := filepath.Join("notebooks", name)
+	requireTools(t, nbconvert, nbclient, jupyterClient)
+	src := filepath.Join("..", "notebooks", name)
 	dir := t.TempDir()
 	env := append(jupyterEnv(t), quickEnv)
 
@@ -64,7 +64,7 @@ func executeNotebook(t *testing.T, name string) []*nbrun.Notebook {
 func notebookRuns(t *testing.T, name string) ([]*nbrun.Notebook, []string) {
 	t.Helper()
 	nbs := executeNotebook(t, name)
-	committed, err := nbrun.ReadNotebook(filepath.Join("notebooks", name))
+	committed, err := nbrun.ReadNotebook(filepath.Join("..", "notebooks", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func hasImage(nb *nbrun.Notebook) bool {
 // TestNotebooksCommitted checks that every committed notebook holds its
 // outputs (they are shared as reports) and no error output.
 func TestNotebooksCommitted(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join("notebooks", "*.ipynb"))
+	paths, err := filepath.Glob(filepath.Join("..", "notebooks", "*.ipynb"))
 	if err != nil {
 		t.Fatal(err)
 	}
