@@ -324,6 +324,26 @@ func TestCompleteInspectIsComplete(t *testing.T) {
 	}
 }
 
+// TestShellOnlyTypesOnControl checks that the requests that need the
+// engine are refused on control, with an error reply of their type.
+func TestShellOnlyTypesOnControl(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	for _, typ := range []string{"execute_request", "complete_request", "inspect_request", "is_complete_request"} {
+		id := c.send(c.control, typ, map[string]any{"code": "out:x", "cursor_pos": 1})
+		r := c.reply(c.controlBox, id)
+		got := content(t, r)
+		if want := strings.TrimSuffix(typ, "_request") + "_reply"; r.Header.MsgType != want || got["status"] != "error" || got["ename"] != "BadRequest" {
+			t.Errorf("%s on control: %s %v, want a BadRequest %s", typ, r.Header.MsgType, got, want)
+		}
+		if want := []string{"status:busy", "status:idle"}; !slices.Equal(types(c.untilIdle(id)), want) {
+			t.Errorf("%s on control: iopub %v, want %v", typ, types(c.untilIdle(id)), want)
+		}
+	}
+	if len(c.eng.Started) != 0 {
+		t.Errorf("a cell ran from control: %q", <-c.eng.Started)
+	}
+}
+
 func TestStopOnErrorAbortsQueued(t *testing.T) {
 	queued := make(chan string, 100)
 	c := startKernel(t, kernelOptions{key: testKey, hooks: &testHooks{queued: func(typ string, depth int) { queued <- typ }}})
