@@ -105,7 +105,7 @@ func TestExecuteMessageOrder(t *testing.T) {
 		t.Errorf("stream = %v", got)
 	}
 	disp := content(t, io[3])
-	if disp["data"].(map[string]any)["text/plain"] != "pic" || disp["transient"].(map[string]any)["display_id"] != "d1" {
+	if disp["data"].(map[string]any)["text/plain"] != "pic" || disp["transient"].(map[string]any)["display_id"] != kerneltest.DisplayID {
 		t.Errorf("display_data = %v", disp)
 	}
 	e := content(t, io[5])
@@ -153,7 +153,7 @@ func TestUpdateDisplayAndEnginePanic(t *testing.T) {
 		t.Fatalf("iopub = %v, want %v", types(io), want)
 	}
 	up := content(t, io[3])
-	if up["data"].(map[string]any)["text/plain"] != "v2" || up["transient"].(map[string]any)["display_id"] != "d1" {
+	if up["data"].(map[string]any)["text/plain"] != "v2" || up["transient"].(map[string]any)["display_id"] != kerneltest.DisplayID {
 		t.Errorf("update_display_data = %v", up)
 	}
 	// A panicking engine is an error reply, not a dead kernel.
