@@ -17,145 +17,11 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/kernel/kerneltest"
 )
 
 // failAfter guards every wait in these tests: reaching it is a failure.
 const failAfter = 20 * time.Second
-
-// fakeEngine runs cells written in a tiny command language, one command per
-// line: "out:TEXT", "err:TEXT", "display:TEXT", "update:TEXT", "clear",
-// "result:TEXT", "fail:TEXT", "block", "gate:NAME", "input:PROMPT",
-// "lines:N", "payload:TEXT", "panic:TEXT".
-type fakeEngine struct {
-	started chan string // receives each cell's code as it starts
-
-	mu     sync.Mutex
-	gates  map[string]chan struct{}
-	closed bool
-}
-
-func newFakeEngine() *fakeEngine {
-	return &fakeEngine{started: make(chan string, 100), gates: map[string]chan struct{}{}}
-}
-
-func (e *fakeEngine) gate(name string) chan struct{} {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	g, ok := e.gates[name]
-	if !ok {
-		g = make(chan struct{})
-		e.gates[name] = g
-	}
-	return g
-}
-
-func (e *fakeEngine) isClosed() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.closed
-}
-
-func (e *fakeEngine) Info() engine.Info {
-	return engine.Info{
-		Implementation:        "gopar-test",
-		ImplementationVersion: "0.1",
-		LanguageInfo: map[string]any{
-			"name": "go", "version": "1.26", "mimetype": "text/x-go", "file_extension": ".go",
-			"pygments_lexer": "go", "codemirror_mode": "go",
-		},
-		Banner: "fake engine",
-	}
-}
-
-func interrupted() engine.ExecuteResult {
-	return engine.ExecuteResult{Err: engine.NewError(engine.Interrupt, "interrupted")}
-}
-
-func (e *fakeEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
-	e.started <- req.Code
-	var res engine.ExecuteResult
-	if len(req.UserExpressions) > 0 {
-		res.UserExpressions = map[string]any{}
-		for name, expr := range req.UserExpressions {
-			res.UserExpressions[name] = map[string]any{"status": "ok", "data": map[string]any{"text/plain": "value of " + expr}, "metadata": map[string]any{}}
-		}
-	}
-	for _, line := range strings.Split(req.Code, "\n") {
-		cmd, arg, _ := strings.Cut(line, ":")
-		switch cmd {
-		case "out":
-			out.Stream("stdout", arg+"\n")
-		case "err":
-			out.Stream("stderr", arg+"\n")
-		case "display":
-			out.Display(engine.Display{Data: engine.Bundle{"text/plain": arg}, ID: "d1"})
-		case "update":
-			out.Display(engine.Display{Data: engine.Bundle{"text/plain": arg}, ID: "d1", Update: true})
-		case "clear":
-			out.Clear(true)
-		case "result":
-			res.Result = &engine.Display{Data: engine.Bundle{"text/plain": arg}}
-		case "payload":
-			res.Payloads = append(res.Payloads, map[string]any{"source": "page", "data": map[string]any{"text/plain": arg}, "start": 0})
-		case "fail":
-			res.Err = engine.NewError("TestError", arg)
-			return res
-		case "block":
-			<-ctx.Done()
-			return interrupted()
-		case "gate":
-			select {
-			case <-e.gate(arg):
-			case <-ctx.Done():
-				return interrupted()
-			}
-		case "input":
-			v, err := out.Input(ctx, arg, false)
-			if err != nil {
-				return engine.ExecuteResult{Err: engine.NewError(engine.OtherError, err.Error())}
-			}
-			out.Stream("stdout", "got "+v+"\n")
-		case "lines":
-			n, _ := strconv.Atoi(arg)
-			for i := range n {
-				out.Stream("stdout", strconv.Itoa(i)+"\n")
-			}
-		case "panic":
-			panic(arg)
-		}
-	}
-	return res
-}
-
-func (e *fakeEngine) Complete(code string, cursor int) engine.Completion {
-	start := max(cursor-2, 0)
-	return engine.Completion{Matches: []string{"Println", "Printf"}, CursorStart: start, CursorEnd: cursor}
-}
-
-func (e *fakeEngine) Inspect(code string, cursor, detail int) engine.Inspection {
-	if code == "" {
-		return engine.Inspection{}
-	}
-	return engine.Inspection{Found: true, Data: engine.Bundle{"text/plain": fmt.Sprintf("doc of %s at %d (detail %d)", code, cursor, detail)}}
-}
-
-func (e *fakeEngine) IsComplete(code string) (string, string) {
-	switch {
-	case strings.HasSuffix(code, "{"):
-		return engine.Incomplete, "\t"
-	case strings.HasPrefix(code, "}"):
-		return engine.Invalid, ""
-	}
-	return engine.Complete, ""
-}
-
-func (e *fakeEngine) Close() error {
-	e.mu.Lock()
-	e.closed = true
-	e.mu.Unlock()
-	return nil
-}
 
 // syncBuffer is a log sink safe for concurrent use.
 type syncBuffer struct {
@@ -257,7 +123,7 @@ type client struct {
 	w       *wire
 	conn    *connectionInfo
 	log     *syncBuffer
-	eng     *fakeEngine
+	eng     *kerneltest.Engine
 	done    chan error // Serve's result
 	sockets []zmq4.Socket
 
@@ -358,7 +224,7 @@ func (c *client) prebind(ci *connectionInfo) func(transport, ip string, port int
 	}
 }
 
-// startKernel runs Serve with a fake engine and connects a client to it.
+// startKernel runs Serve with a kerneltest.Engine and connects a client to it.
 func startKernel(t *testing.T, opt kernelOptions) *client {
 	t.Helper()
 	dir := t.TempDir()
@@ -376,7 +242,7 @@ func startKernel(t *testing.T, opt kernelOptions) *client {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, w: newWire(opt.key), conn: ci, log: &syncBuffer{}, eng: newFakeEngine(), done: make(chan error, 1),
+	c := &client{t: t, w: newWire(opt.key), conn: ci, log: &syncBuffer{}, eng: &kerneltest.Engine{Started: make(chan string, 100)}, done: make(chan error, 1),
 		shellBox: newBox(), controlBox: newBox(), stdinBox: newBox(), iopubBox: newBox()}
 	cfg := Config{ConnectionFile: path, Engine: c.eng, Log: c.log, hooks: opt.hooks}
 	if opt.prebound {

@@ -75,8 +75,9 @@ type socket struct {
 
 // kernel is the state of one Serve call.
 type kernel struct {
-	cfg Config
-	log *log.Logger
+	cfg  Config
+	conn *connectionInfo
+	log  *log.Logger
 	// debug logs routine events when Config.Debug is set.
 	debug func(format string, args ...any)
 	wire  *wire
@@ -84,10 +85,19 @@ type kernel struct {
 	eng   engine.Engine
 
 	shell, control, stdin *socket
+	iopub, hb             zmq4.Socket
 
-	shellQ chan *message
-	stop   chan struct{} // closed when a shutdown was requested
-	once   sync.Once
+	// sockCtx is the sockets' context; closeSockets cancels it, which ends
+	// the goroutines that serve them.
+	sockCtx       context.Context
+	cancelSockets context.CancelFunc
+	sockets       []zmq4.Socket  // to close at the end
+	loops         sync.WaitGroup // the goroutines reading the sockets
+
+	shellQ       chan *message
+	stop         chan struct{} // closed when a shutdown was requested
+	once         sync.Once
+	executorDone chan struct{} // closed when the executor returned
 
 	// Owned by the shell executor goroutine.
 	execCount int
@@ -106,69 +116,71 @@ type kernel struct {
 // file, or a port that cannot be bound, returns an error whose one-line
 // message names the file and what is wrong.
 func Serve(ctx context.Context, cfg Config) error {
-	if cfg.Log == nil {
-		cfg.Log = os.Stderr
-	}
-	if cfg.Engine == nil {
-		return fmt.Errorf("kernel: Config.Engine is nil")
-	}
-	ci, err := loadConnectionFile(cfg.ConnectionFile)
+	k, err := newKernel(cfg)
 	if err != nil {
 		return err
 	}
-	k := &kernel{
-		cfg:    cfg,
-		log:    log.New(cfg.Log, "gopar kernel: ", log.Ltime|log.Lmicroseconds),
-		wire:   newWire(ci.Key),
-		eng:    cfg.Engine,
-		shellQ: make(chan *message, shellQueueLen),
-		stop:   make(chan struct{}),
-	}
-	k.debug = func(string, ...any) {}
-	if cfg.Debug {
-		k.debug = k.log.Printf
-	}
-
 	// SIGINT interrupts the running cell (kernelspec interrupt_mode
 	// "signal"). Install the handler before any socket answers.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt)
 	defer signal.Stop(sigs)
 
+	if err := k.bind(); err != nil {
+		k.closeSockets()
+		return err
+	}
+	err = k.run(ctx, sigs)
+	k.shutdown(err == nil)
+	return err
+}
+
+// newKernel checks cfg and reads its connection file.
+func newKernel(cfg Config) (*kernel, error) {
+	if cfg.Log == nil {
+		cfg.Log = os.Stderr
+	}
+	if cfg.Engine == nil {
+		return nil, fmt.Errorf("kernel: Config.Engine is nil")
+	}
+	ci, err := loadConnectionFile(cfg.ConnectionFile)
+	if err != nil {
+		return nil, err
+	}
+	k := &kernel{
+		cfg:          cfg,
+		conn:         ci,
+		log:          log.New(cfg.Log, "gopar kernel: ", log.Ltime|log.Lmicroseconds),
+		wire:         newWire(ci.Key),
+		eng:          cfg.Engine,
+		shellQ:       make(chan *message, shellQueueLen),
+		stop:         make(chan struct{}),
+		executorDone: make(chan struct{}),
+	}
+	k.debug = func(string, ...any) {}
+	if cfg.Debug {
+		k.debug = k.log.Printf
+	}
+	k.sockCtx, k.cancelSockets = context.WithCancel(context.Background())
+	return k, nil
+}
+
+// bind makes the five sockets and binds each to its port of the connection
+// file. On error, the caller closes what was made with closeSockets.
+func (k *kernel) bind() error {
 	if err := registerGuardedTransports(); err != nil {
 		return fmt.Errorf("kernel: %v", err)
 	}
 	guardLog.Store(k.log)
 
-	sctx, closeSockets := context.WithCancel(context.Background())
-	defer closeSockets()
-	zlog := log.New(cfg.Log, "gopar kernel: zmq4: ", log.Ltime|log.Lmicroseconds)
+	zlog := log.New(k.cfg.Log, "gopar kernel: zmq4: ", log.Ltime|log.Lmicroseconds)
 	opts := []zmq4.Option{zmq4.WithLogger(zlog), zmq4.WithTimeout(sendTimeout)}
-	var all []zmq4.Socket
-	defer func() {
-		for _, s := range all {
-			s.Close()
-		}
-	}()
-	bind := func(name string, z zmq4.Socket, port int) error {
-		all = append(all, z)
-		ep := ci.endpoint(port)
-		if cfg.Prebound != nil {
-			if f := cfg.Prebound(ci.Transport, ci.IP, port); f != nil {
-				key := addPrebound(ci.bindEndpoint(port), f)
-				defer dropPrebound(key) // unless Listen took it
-			}
-		}
-		if err := z.Listen(ci.bindEndpoint(port)); err != nil {
-			return fmt.Errorf("connection file %s: cannot bind %s to %s: %s", cfg.ConnectionFile, name, ep, oneLine(unwrapAll(err).Error()))
-		}
-		return nil
-	}
-	k.shell = &socket{name: "shell", z: zmq4.NewRouter(sctx, opts...)}
-	k.control = &socket{name: "control", z: zmq4.NewRouter(sctx, opts...)}
-	k.stdin = &socket{name: "stdin", z: zmq4.NewRouter(sctx, opts...)}
-	iopub := zmq4.NewPub(sctx, opts...)
-	hb := zmq4.NewRep(sctx, opts...)
+	k.shell = &socket{name: "shell", z: zmq4.NewRouter(k.sockCtx, opts...)}
+	k.control = &socket{name: "control", z: zmq4.NewRouter(k.sockCtx, opts...)}
+	k.stdin = &socket{name: "stdin", z: zmq4.NewRouter(k.sockCtx, opts...)}
+	k.iopub = zmq4.NewPub(k.sockCtx, opts...)
+	k.hb = zmq4.NewRep(k.sockCtx, opts...)
+	ci := k.conn
 	for _, b := range []struct {
 		name string
 		z    zmq4.Socket
@@ -177,84 +189,135 @@ func Serve(ctx context.Context, cfg Config) error {
 		{"shell", k.shell.z, ci.ShellPort},
 		{"control", k.control.z, ci.ControlPort},
 		{"stdin", k.stdin.z, ci.StdinPort},
-		{"iopub", iopub, ci.IOPubPort},
-		{"heartbeat", hb, ci.HBPort},
+		{"iopub", k.iopub, ci.IOPubPort},
+		{"heartbeat", k.hb, ci.HBPort},
 	} {
-		if err := bind(b.name, b.z, b.port); err != nil {
+		k.sockets = append(k.sockets, b.z)
+		if err := k.listen(b.name, b.z, b.port); err != nil {
 			return err
 		}
 	}
-	if err := iopub.SetOption(zmq4.OptionHWM, pubHWM); err != nil {
+	if err := k.iopub.SetOption(zmq4.OptionHWM, pubHWM); err != nil {
 		k.log.Printf("iopub: cannot set HWM: %v", err)
 	}
+	return nil
+}
 
-	k.pub = newPublisher(k.wire, func(frames [][]byte) error {
-		// SendMulti writes all frames with one writev.
-		return iopub.SendMulti(zmq4.NewMsgFrom(frames...))
-	}, k.log.Printf)
-	if tp, ok := iopub.(zmq4.Topics); ok {
-		k.pub.holdForSubscriber(func() bool { return len(tp.Topics()) > 0 }, subscriberWait)
-	}
-	k.pub.publish("status", nil, map[string]string{"execution_state": "starting"}, false)
-	k.debug("listening on %s (session %s)", ci.endpoint(ci.ShellPort), k.wire.session)
-
-	var loops sync.WaitGroup
-	start := func(f func()) {
-		loops.Add(1)
-		go func() { defer loops.Done(); f() }()
-	}
-	start(func() { k.heartbeat(sctx, hb) })
-	start(func() { k.receive(sctx, k.shell, k.queueShell) })
-	start(func() { k.receive(sctx, k.control, k.handleControl) })
-	start(func() { k.receive(sctx, k.stdin, k.handleStdin) })
-	executorDone := make(chan struct{})
-	go func() { defer close(executorDone); k.executor() }()
-	go func() {
-		for {
-			select {
-			case <-sigs:
-				k.interrupt("SIGINT")
-			case <-sctx.Done():
-				return
-			}
+// listen binds z, the socket called name, to port: on the socket that
+// Config.Prebound hands over for the port, if any.
+func (k *kernel) listen(name string, z zmq4.Socket, port int) error {
+	ci := k.conn
+	if k.cfg.Prebound != nil {
+		if f := k.cfg.Prebound(ci.Transport, ci.IP, port); f != nil {
+			key := addPrebound(ci.bindEndpoint(port), f)
+			defer dropPrebound(key) // unless Listen took it
 		}
-	}()
+	}
+	if err := z.Listen(ci.bindEndpoint(port)); err != nil {
+		return fmt.Errorf("connection file %s: cannot bind %s to %s: %s",
+			k.cfg.ConnectionFile, name, ci.endpoint(port), oneLine(unwrapAll(err).Error()))
+	}
+	return nil
+}
 
-	var result error
+// run announces the kernel on iopub and serves the sockets until a
+// shutdown_request (it then returns nil) or until ctx is done (it returns
+// ctx.Err()). Every SIGINT on sigs interrupts the running cell.
+func (k *kernel) run(ctx context.Context, sigs <-chan os.Signal) error {
+	k.startPublisher()
+	k.debug("listening on %s (session %s)", k.conn.endpoint(k.conn.ShellPort), k.wire.session)
+
+	k.startLoop(func() { k.heartbeat(k.sockCtx, k.hb) })
+	k.startLoop(func() { k.receive(k.sockCtx, k.shell, k.queueShell) })
+	k.startLoop(func() { k.receive(k.sockCtx, k.control, k.handleControl) })
+	k.startLoop(func() { k.receive(k.sockCtx, k.stdin, k.handleStdin) })
+	go func() { defer close(k.executorDone); k.executor() }()
+	go k.relaySignals(sigs)
+
 	select {
 	case <-k.stop:
 		k.debug("shutting down")
+		return nil
 	case <-ctx.Done():
-		result = ctx.Err()
-		k.log.Printf("stopping: %v", result)
+		k.log.Printf("stopping: %v", ctx.Err())
+		return ctx.Err()
 	}
-	k.requestStop()
-	k.interrupt("")
-	engineIdle := true
-	select {
-	case <-executorDone:
-	case <-time.After(drainTimeout):
-		engineIdle = false
-		k.log.Printf("the running cell did not stop within %v", drainTimeout)
+}
+
+// startPublisher starts the iopub publisher and publishes the "starting"
+// status, which waits a moment for a first subscriber.
+func (k *kernel) startPublisher() {
+	k.pub = newPublisher(k.wire, func(frames [][]byte) error {
+		// SendMulti writes all frames with one writev.
+		return k.iopub.SendMulti(zmq4.NewMsgFrom(frames...))
+	}, k.log.Printf)
+	if tp, ok := k.iopub.(zmq4.Topics); ok {
+		k.pub.holdForSubscriber(func() bool { return len(tp.Topics()) > 0 }, subscriberWait)
 	}
+	k.pub.publish("status", nil, map[string]string{"execution_state": "starting"}, false)
+}
+
+// startLoop runs f in a goroutine that shutdown waits for.
+func (k *kernel) startLoop(f func()) {
+	k.loops.Add(1)
+	go func() { defer k.loops.Done(); f() }()
+}
+
+// relaySignals interrupts the running cell on each signal until the
+// sockets are closed.
+func (k *kernel) relaySignals(sigs <-chan os.Signal) {
+	for {
+		select {
+		case <-sigs:
+			k.interrupt("SIGINT")
+		case <-k.sockCtx.Done():
+			return
+		}
+	}
+}
+
+// shutdown stops the kernel: it stops the running cell, sends what iopub
+// holds, closes the sockets and, if the cell stopped, the engine. After a
+// shutdown_request (graceful), the last replies get a moment to leave.
+func (k *kernel) shutdown(graceful bool) {
+	engineIdle := k.stopExecutor()
 	k.pub.close(drainTimeout)
-	if result == nil {
+	if graceful {
 		// Give the socket writers a moment to hand the last replies and
 		// iopub messages to the network, as ZeroMQ's linger would.
 		time.Sleep(lingerTimeout)
 	}
-	closeSockets()
-	for _, s := range all {
-		s.Close()
-	}
-	all = nil
-	waitTimeout(&loops, drainTimeout)
+	k.closeSockets()
+	waitTimeout(&k.loops, drainTimeout)
 	if engineIdle {
 		if err := k.safeClose(); err != nil {
 			k.log.Printf("engine close: %v", err)
 		}
 	}
-	return result
+}
+
+// stopExecutor stops the shell executor, interrupting the running cell, and
+// reports whether it ended within drainTimeout.
+func (k *kernel) stopExecutor() bool {
+	k.requestStop()
+	k.interrupt("")
+	select {
+	case <-k.executorDone:
+		return true
+	case <-time.After(drainTimeout):
+		k.log.Printf("the running cell did not stop within %v", drainTimeout)
+		return false
+	}
+}
+
+// closeSockets ends the goroutines serving the sockets and closes the
+// sockets.
+func (k *kernel) closeSockets() {
+	k.cancelSockets()
+	for _, s := range k.sockets {
+		s.Close()
+	}
+	k.sockets = nil
 }
 
 // unwrapAll returns the innermost wrapped error.

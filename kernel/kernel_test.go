@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+
+	"github.com/gopar/gopar/kernel/kerneltest"
 )
 
 const testKey = "0b7f2a0c-secret"
@@ -45,12 +47,12 @@ func TestKernelInfoOnShellAndControl(t *testing.T) {
 			t.Fatalf("%s: reply type %s", ch.name, r.Header.MsgType)
 		}
 		got := content(t, r)
-		if got["status"] != "ok" || got["protocol_version"] != "5.3" || got["implementation"] != "gopar-test" ||
-			got["banner"] != "fake engine" || got["help_links"] == nil {
+		if got["status"] != "ok" || got["protocol_version"] != "5.3" || got["implementation"] != "kerneltest" ||
+			got["banner"] != "the toy engine of package kernel's tests" || got["help_links"] == nil {
 			t.Errorf("%s: kernel_info_reply = %v", ch.name, got)
 		}
 		li, _ := got["language_info"].(map[string]any)
-		if li["name"] != "go" || li["mimetype"] != "text/x-go" {
+		if li["name"] != "toy" || li["mimetype"] != "text/plain" {
 			t.Errorf("%s: language_info = %v", ch.name, li)
 		}
 		if want := []string{"status:busy", "status:idle"}; !slices.Equal(types(c.untilIdle(id)), want) {
@@ -103,15 +105,15 @@ func TestExecuteMessageOrder(t *testing.T) {
 		t.Errorf("stream = %v", got)
 	}
 	disp := content(t, io[3])
-	if disp["data"].(map[string]any)["text/plain"] != "pic" || disp["transient"].(map[string]any)["display_id"] != "d1" {
+	if disp["data"].(map[string]any)["text/plain"] != "pic" || disp["transient"].(map[string]any)["display_id"] != kerneltest.DisplayID {
 		t.Errorf("display_data = %v", disp)
 	}
 	e := content(t, io[5])
-	if e["ename"] != "TestError" || e["evalue"] != "boom" || len(e["traceback"].([]any)) != 1 {
+	if e["ename"] != string(kerneltest.FailKind) || e["evalue"] != "boom" || len(e["traceback"].([]any)) != 1 {
 		t.Errorf("error = %v", e)
 	}
 	rep = content(t, r)
-	if rep["status"] != "error" || rep["execution_count"] != 2.0 || rep["ename"] != "TestError" || rep["evalue"] != "boom" || rep["traceback"] == nil {
+	if rep["status"] != "error" || rep["execution_count"] != 2.0 || rep["ename"] != string(kerneltest.FailKind) || rep["evalue"] != "boom" || rep["traceback"] == nil {
 		t.Errorf("execute_reply = %v", rep)
 	}
 
@@ -130,7 +132,7 @@ func TestExecuteMessageOrder(t *testing.T) {
 	}
 
 	// user_expressions and payloads come back in the reply.
-	r, _ = c.execute("payload:help text", map[string]any{"user_expressions": map[string]any{"x": "1+1"}})
+	r, _ = c.execute("page:help text", map[string]any{"user_expressions": map[string]any{"x": "1+1"}})
 	rep = content(t, r)
 	ue := rep["user_expressions"].(map[string]any)["x"].(map[string]any)
 	if ue["status"] != "ok" || ue["data"].(map[string]any)["text/plain"] != "value of 1+1" {
@@ -151,7 +153,7 @@ func TestUpdateDisplayAndEnginePanic(t *testing.T) {
 		t.Fatalf("iopub = %v, want %v", types(io), want)
 	}
 	up := content(t, io[3])
-	if up["data"].(map[string]any)["text/plain"] != "v2" || up["transient"].(map[string]any)["display_id"] != "d1" {
+	if up["data"].(map[string]any)["text/plain"] != "v2" || up["transient"].(map[string]any)["display_id"] != kerneltest.DisplayID {
 		t.Errorf("update_display_data = %v", up)
 	}
 	// A panicking engine is an error reply, not a dead kernel.
@@ -293,9 +295,9 @@ func TestBadInputNeverCrashes(t *testing.T) {
 
 func TestCompleteInspectIsComplete(t *testing.T) {
 	c := startKernel(t, kernelOptions{key: testKey})
-	id := c.send(c.shell, "complete_request", map[string]any{"code": "fmt.Pr", "cursor_pos": 6})
+	id := c.send(c.shell, "complete_request", map[string]any{"code": "out:é\npa", "cursor_pos": 8})
 	got := content(t, c.reply(c.shellBox, id))
-	if got["status"] != "ok" || got["cursor_start"] != 4.0 || got["cursor_end"] != 6.0 || len(got["matches"].([]any)) != 2 || got["metadata"] == nil {
+	if got["status"] != "ok" || got["cursor_start"] != 6.0 || got["cursor_end"] != 8.0 || len(got["matches"].([]any)) != 2 || got["metadata"] == nil {
 		t.Errorf("complete_reply = %v", got)
 	}
 	id = c.send(c.shell, "inspect_request", map[string]any{"code": "fmt", "cursor_pos": 2, "detail_level": 1})
@@ -307,7 +309,7 @@ func TestCompleteInspectIsComplete(t *testing.T) {
 	if got = content(t, c.reply(c.shellBox, id)); got["found"] != false || got["data"] == nil {
 		t.Errorf("inspect_reply (not found) = %v", got)
 	}
-	for code, want := range map[string][2]string{"func f() {": {"incomplete", "\t"}, "x := 1": {"complete", ""}, "}": {"invalid", ""}} {
+	for code, want := range map[string][2]string{`out:x\`: {"incomplete", "  "}, "out:x": {"complete", ""}, "!bad": {"invalid", ""}} {
 		id = c.send(c.shell, "is_complete_request", map[string]any{"code": code})
 		got = content(t, c.reply(c.shellBox, id))
 		indent, _ := got["indent"].(string)
@@ -319,6 +321,26 @@ func TestCompleteInspectIsComplete(t *testing.T) {
 	id = c.send(c.control, "complete_request", map[string]any{"code": "x", "cursor_pos": 1})
 	if r := c.reply(c.controlBox, id); r.Header.MsgType != "complete_reply" || content(t, r)["status"] != "error" {
 		t.Errorf("complete on control: %s %v", r.Header.MsgType, content(t, r))
+	}
+}
+
+// TestShellOnlyTypesOnControl checks that the requests that need the
+// engine are refused on control, with an error reply of their type.
+func TestShellOnlyTypesOnControl(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	for _, typ := range []string{"execute_request", "complete_request", "inspect_request", "is_complete_request"} {
+		id := c.send(c.control, typ, map[string]any{"code": "out:x", "cursor_pos": 1})
+		r := c.reply(c.controlBox, id)
+		got := content(t, r)
+		if want := strings.TrimSuffix(typ, "_request") + "_reply"; r.Header.MsgType != want || got["status"] != "error" || got["ename"] != "BadRequest" {
+			t.Errorf("%s on control: %s %v, want a BadRequest %s", typ, r.Header.MsgType, got, want)
+		}
+		if want := []string{"status:busy", "status:idle"}; !slices.Equal(types(c.untilIdle(id)), want) {
+			t.Errorf("%s on control: iopub %v, want %v", typ, types(c.untilIdle(id)), want)
+		}
+	}
+	if len(c.eng.Started) != 0 {
+		t.Errorf("a cell ran from control: %q", <-c.eng.Started)
 	}
 }
 
@@ -349,12 +371,12 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 	}
 	a := exec("gate:a\nfail:first", nil)
 	waitQueued(1)
-	<-c.eng.started // a runs
+	<-c.eng.Started // a runs
 	b := exec("result:b", nil)
 	info := c.send(c.shell, "kernel_info_request", map[string]any{})
 	d := exec("result:d", nil)
 	waitQueued(3)
-	close(c.eng.gate("a"))
+	c.eng.Open("a")
 	if r := content(t, c.reply(c.shellBox, a)); r["status"] != "error" || r["execution_count"] != 1.0 {
 		t.Errorf("a: %v", r)
 	}
@@ -379,12 +401,12 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 	drain()
 	f := exec("gate:f\nfail:second", map[string]any{"stop_on_error": false})
 	waitQueued(1)
-	for len(c.eng.started) > 0 {
-		<-c.eng.started
+	for len(c.eng.Started) > 0 {
+		<-c.eng.Started
 	}
 	g := exec("result:g", nil)
 	waitQueued(1)
-	close(c.eng.gate("f"))
+	c.eng.Open("f")
 	if r := content(t, c.reply(c.shellBox, f)); r["status"] != "error" {
 		t.Errorf("f: %v", r)
 	}
@@ -399,7 +421,7 @@ func interruptTest(t *testing.T, interrupt func(c *client)) {
 	c := startKernel(t, kernelOptions{key: testKey})
 	id := c.send(c.shell, "execute_request", map[string]any{"code": "out:before\nblock", "silent": false})
 	select {
-	case <-c.eng.started:
+	case <-c.eng.Started:
 	case <-time.After(failAfter):
 		t.Fatal("cell did not start")
 	}
@@ -514,7 +536,7 @@ func TestShutdown(t *testing.T) {
 			case <-time.After(failAfter):
 				t.Fatal("Serve did not return after shutdown_request")
 			}
-			if !c.eng.isClosed() {
+			if !c.eng.Closed() {
 				t.Error("engine not closed")
 			}
 			io := c.untilIdle(id)
@@ -528,7 +550,7 @@ func TestShutdown(t *testing.T) {
 func TestShutdownWhileCellRuns(t *testing.T) {
 	c := startKernel(t, kernelOptions{key: testKey})
 	c.send(c.shell, "execute_request", map[string]any{"code": "block"})
-	<-c.eng.started
+	<-c.eng.Started
 	c.send(c.control, "shutdown_request", map[string]any{"restart": false})
 	select {
 	case err := <-c.done:
@@ -694,7 +716,7 @@ func TestConnectionFileErrors(t *testing.T) {
 		{"testdata/no-ip.json", "ip is empty"},
 	}
 	for _, tc := range tests {
-		err := Serve(context.Background(), Config{ConnectionFile: tc.path, Engine: newFakeEngine(), Log: &syncBuffer{}})
+		err := Serve(context.Background(), Config{ConnectionFile: tc.path, Engine: &kerneltest.Engine{}, Log: &syncBuffer{}})
 		if err == nil {
 			t.Errorf("%s: no error", tc.path)
 			continue
@@ -719,7 +741,7 @@ func TestPortInUse(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := Serve(context.Background(), Config{ConnectionFile: path, Engine: newFakeEngine(), Log: &syncBuffer{}})
+	err := Serve(context.Background(), Config{ConnectionFile: path, Engine: &kerneltest.Engine{}, Log: &syncBuffer{}})
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "cannot bind stdin") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error = %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -55,6 +56,11 @@ func waitFlush(t *testing.T, p *publisher) {
 
 func TestPublisherKeepsOrderAndCoalescesStreams(t *testing.T) {
 	p, c := newTestPublisher(t)
+	// Hold the queue until everything is in it: the publisher would
+	// otherwise race the test and might send the first update before the
+	// second one comes.
+	var queued atomic.Bool
+	p.holdForSubscriber(queued.Load, failAfter)
 	parent := json.RawMessage(`{"msg_id":"a"}`)
 	p.stream(parent, "stdout", "one ")
 	p.stream(parent, "stderr", "err1 ")
@@ -63,6 +69,7 @@ func TestPublisherKeepsOrderAndCoalescesStreams(t *testing.T) {
 	p.stream(parent, "stdout", "three")
 	p.update(parent, "d", map[string]any{"v": 1})
 	p.update(parent, "d", map[string]any{"v": 2}) // replaces the pending one
+	queued.Store(true)
 	waitFlush(t, p)
 	var got []string
 	for _, m := range c.all() {

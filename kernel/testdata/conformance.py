@@ -27,7 +27,7 @@ class ToyKernelTests(jupyter_kernel_test.KernelTests):
     file_extension = ".toy"
     code_hello_world = "out:hello, world"
     code_stderr = "err:oops"
-    completion_samples = [{"text": "ou", "matches": {"out:", "err:"}}]
+    completion_samples = [{"text": "pa", "matches": {"page", "panic"}}]
     complete_code_samples = ["out:x"]
     incomplete_code_samples = ["out:x\\"]
     invalid_code_samples = ["!bad"]
