@@ -82,8 +82,9 @@ func newChild(rwc net.Conn) *Child {
 // Locate tells the kernel where the running cell is, for example
 // "In [3] line 7", so that if the process dies the kernel can say where.
 // The engine calls it before each top-level statement of a cell. It costs
-// one small write to a socket when where changes (about 1.5 µs), and
-// nothing when it does not; it is safe for concurrent use.
+// one small write to a socket when where changes (1 to 2 µs, no
+// allocation: see BenchmarkLocate), and nothing when it does not; it is
+// safe for concurrent use.
 func (ch *Child) Locate(where string) {
 	c := ch.c
 	c.mu.Lock()
