@@ -81,6 +81,25 @@ type ExecuteResult struct {
 	// Payloads are execute_reply payloads (for example a "page" payload for
 	// `?name`).
 	Payloads []map[string]any
+	// Restore is source, in the engine's own language, that defines again
+	// what this cell defined when it is executed silently in a fresh
+	// engine. For the Go engine: the cell's imports, types, functions,
+	// methods and constants as written, and its variables declared with
+	// zero values (their initialisers do not run again). It is empty when
+	// the cell defined nothing, and ignored when Err is set.
+	//
+	// An engine that runs in a supervised child process (package
+	// engine/proc) is restarted when that process dies; the supervisor
+	// keeps the Restore texts of the successful cells and executes them
+	// again, in order and with their original ExecutionCount, before any
+	// further request. A cell that discards earlier definitions (a reset)
+	// therefore returns a Restore that does the same (the reset command
+	// itself), so that replaying every text yields the same definitions.
+	Restore string
+	// Variables names the variables this cell defined or assigned at top
+	// level. A restart loses their values (Restore declares them again with
+	// zero values); the supervisor names them in its report of the crash.
+	Variables []string
 }
 
 // Kind names a class of failure. Its text is the error's Jupyter ename;
@@ -202,6 +221,15 @@ const (
 )
 
 // Engine runs cells of one language. The kernel owns one Engine per process.
+//
+// An Engine may live in another process: package engine/proc implements
+// Engine in the kernel's process by forwarding every call to an engine that
+// runs in a supervised child process, so that a fatal error in a cell (which
+// no recover can stop) ends the child, not the kernel. Outputs, displays,
+// input requests and interrupts then cross the process boundary, and the
+// values passed through the interface (Bundle, Display, ExecuteResult…) must
+// survive a round trip through JSON: a Bundle's numbers come back as
+// json.Number.
 type Engine interface {
 	// Info describes the language and implementation.
 	Info() Info
