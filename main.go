@@ -531,8 +531,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 // runNotebook is `gopar run`: it executes the notebook with a new Go
 // engine.
 func runNotebook(opts nbrun.Options) error {
-	// Fail on a missing or broken notebook before starting the engine.
-	if _, err := nbrun.ReadNotebook(opts.Input); err != nil {
+	// Fail on a missing or broken notebook, or an output that cannot be
+	// written, before starting the engine.
+	if err := nbrun.Check(opts); err != nil {
 		return err
 	}
 	eng, err := interp.New(interp.Options{})

@@ -335,11 +335,14 @@ func (nb *Notebook) Encode() ([]byte, error) {
 }
 
 // WriteFile writes the notebook to path through a temporary file and a
-// rename, so a failed write leaves the old file intact.
+// rename, so a failed write leaves the old file intact. It saves the file
+// as an editor does (atomicfile.Replace): a file that exists keeps its
+// mode, a symbolic link keeps pointing to the file, which is replaced, and a
+// new file gets 0666 less the umask.
 func (nb *Notebook) WriteFile(path string) error {
 	b, err := nb.Encode()
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, b, 0o644)
+	return atomicfile.ReplaceFile(path, b)
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -110,31 +112,116 @@ func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
 // notebook and, when asked, the HTML report. Both are written even when a
 // cell fails, so the report shows the error; the error is then returned (a
 // *CellError) unless opts.AllowErrors. Run does not close eng.
+//
+// Before it runs anything, Run checks what Check checks, so that an output
+// it could not write fails the run at once, not after the last cell. It
+// writes the files as an editor saves them (atomicfile.Replace): a file
+// that exists keeps its mode, a symbolic link keeps pointing to the file,
+// which is replaced, and a new file gets 0666 less the umask.
 func Run(ctx context.Context, eng engine.Engine, opts Options) error {
-	nb, err := ReadNotebook(opts.Input)
+	j, err := prepare(opts)
 	if err != nil {
 		return err
 	}
-	out := opts.Output
-	if out == "" {
-		out = DefaultOutput(opts.Input)
-	}
+	nb := j.nb
 	start := time.Now()
 	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, AllowErrors: opts.AllowErrors, Log: opts.Log, Kernel: opts.Kernel})
-	if err := nb.WriteFile(out); err != nil {
-		return errors.Join(runErr, err)
+	if err := nb.WriteFile(j.out); err != nil {
+		return errors.Join(runErr, writeFailed("the executed notebook", j.out, err))
 	}
-	logf(opts.Log, "wrote %s\n", out)
+	logf(opts.Log, "wrote %s\n", j.out)
 	if opts.HTML != "" {
 		title := strings.TrimSuffix(filepath.Base(opts.Input), filepath.Ext(opts.Input))
 		r := Report{Title: title, Engine: eng.Info(), Started: start, Elapsed: time.Since(start)}
-		err := atomicfile.Write(opts.HTML, 0o644, func(w io.Writer) error { return RenderHTML(w, nb, r) })
+		err := atomicfile.Replace(opts.HTML, func(w io.Writer) error { return RenderHTML(w, nb, r) })
 		if err != nil {
-			return errors.Join(runErr, fmt.Errorf("%s: %v", opts.HTML, err))
+			return errors.Join(runErr, writeFailed("the HTML report", opts.HTML, err))
 		}
 		logf(opts.Log, "wrote %s\n", opts.HTML)
 	}
 	return runErr
+}
+
+// Check does what Run does before it runs a cell, so that a command can
+// fail at once, before it even starts an engine: it reads the notebook, and
+// checks that the executed notebook and the HTML report can be written
+// (see atomicfile.Check) and are not one file. The error names the file.
+func Check(opts Options) error {
+	_, err := prepare(opts)
+	return err
+}
+
+// A job is a run that prepare found can be done.
+type job struct {
+	nb  *Notebook // the notebook read
+	out string    // where the executed notebook goes
+}
+
+// prepare reads the notebook and checks the outputs for Run and Check.
+func prepare(opts Options) (*job, error) {
+	nb, err := ReadNotebook(opts.Input)
+	if err != nil {
+		return nil, err
+	}
+	j := &job{nb: nb, out: opts.Output}
+	if j.out == "" {
+		j.out = DefaultOutput(opts.Input)
+	}
+	if opts.HTML != "" {
+		if sameFile(opts.HTML, opts.Input) {
+			return nil, fmt.Errorf("the HTML report %s would overwrite the notebook %s", opts.HTML, opts.Input)
+		}
+		if sameFile(opts.HTML, j.out) {
+			return nil, fmt.Errorf("the HTML report and the executed notebook would both be %s", j.out)
+		}
+	}
+	if err := checkWrite("the executed notebook", j.out); err != nil {
+		return nil, err
+	}
+	if opts.HTML != "" {
+		if err := checkWrite("the HTML report", opts.HTML); err != nil {
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+// checkWrite checks that what (the executed notebook, the HTML report) can
+// be written to path.
+func checkWrite(what, path string) error {
+	if err := atomicfile.Check(path); err != nil {
+		return writeFailed(what, path, err)
+	}
+	return nil
+}
+
+// writeFailed is the error of writing what to path: "cannot write WHAT to
+// PATH: REASON".
+func writeFailed(what, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Op == "write" && pe.Path == path {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot write %s to %s: %w", what, path, err)
+}
+
+// sameFile reports whether the paths a and b lead to the same file, after
+// symbolic links; for a file that does not exist yet, whether they lead to
+// the same name.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	ta, errA := atomicfile.Target(a)
+	tb, errB := atomicfile.Target(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	ta, errA = filepath.Abs(ta)
+	tb, errB = filepath.Abs(tb)
+	return errA == nil && errB == nil && ta == tb
 }
 
 // ExecOptions tunes Execute.
