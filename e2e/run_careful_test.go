@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -171,5 +172,61 @@ func TestRunUnwritableOutputFailsAtOnce(t *testing.T) {
 	}
 	if _, err := os.Stat(marker); err != nil {
 		t.Errorf("the cell did not run: %v", err)
+	}
+}
+
+// TestRunInplaceFailure checks `gopar run --inplace` on a notebook, through
+// a symbolic link, whose second cell fails: exit 1; the first cell has its
+// new output, the second its error, the third what it had; the link and the
+// notebook's mode stay.
+func TestRunInplaceFailure(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.ipynb")
+	writeNotebook(t, real, 0o600, `fmt.Println("one")`, `var broken int = "x"`, `fmt.Println("three")`)
+	link := filepath.Join(dir, "link.ipynb")
+	if err := os.Symlink("real.ipynb", link); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := gopar(t, nil, "run", "--inplace", link)
+	if code != 1 || !strings.Contains(errOut, "cell 2") || !strings.Contains(errOut, "(the code cell not run keeps its earlier outputs)") {
+		t.Errorf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	if fi, err := os.Stat(real); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the notebook's mode: %v %v, want 0600", fi.Mode(), err)
+	}
+	b, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb struct {
+		Cells []struct {
+			ExecutionCount *int `json:"execution_count"`
+			Outputs        []struct {
+				OutputType string   `json:"output_type"`
+				Text       []string `json:"text"`
+				EName      string   `json:"ename"`
+			} `json:"outputs"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(b, &nb); err != nil || len(nb.Cells) != 3 {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	got := make([]string, 3)
+	for i, c := range nb.Cells {
+		if c.ExecutionCount != nil {
+			got[i] = strconv.Itoa(*c.ExecutionCount)
+		}
+		for _, o := range c.Outputs {
+			got[i] += " " + o.OutputType + ":" + strings.Join(o.Text, "") + o.EName
+		}
+	}
+	want := []string{"1 stream:one\n", "2 error:CompileError", "7 stream:stored\n"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("cell %d: %q, want %q", i+1, got[i], want[i])
+		}
 	}
 }

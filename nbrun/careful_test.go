@@ -1,7 +1,9 @@
 package nbrun
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,5 +60,56 @@ func TestRunChecksOutputsFirst(t *testing.T) {
 	}
 	if err := Check(Options{Input: in}); err != nil {
 		t.Errorf("Check of a notebook whose output can be written: %v", err)
+	}
+}
+
+// TestInplaceFailureKeepsLaterOutputs checks that a run in place that
+// stops at a failing cell leaves the cells after it as they were, outputs
+// and execution counts, as Jupyter does when Run All stops at an error,
+// while the report shows this run only.
+func TestInplaceFailureKeepsLaterOutputs(t *testing.T) {
+	in := writeNB(t, "print one", "fail E boom", "# Notes", "print three", "")
+	page := filepath.Join(t.TempDir(), "r.html")
+	var log bytes.Buffer
+	// The output names the input another way: it is still in place.
+	out := filepath.Join(filepath.Dir(in), ".", filepath.Base(in))
+	nb, err := run(t, &fakeEngine{}, Options{Input: in, Output: out, HTML: page, Log: &log})
+	var ce *CellError
+	if !errors.As(err, &ce) || ce.Index != 2 {
+		t.Fatalf("Run error %v, want cell 2's", err)
+	}
+	want := []struct {
+		outputs string
+		count   int
+	}{{"stdout:one\n", 1}, {"error:E:boom", 2}, {"", 0}, {"stdout:stale\n", 99}, {"stdout:stale\n", 99}}
+	for i, c := range nb.Cells {
+		count := 0
+		if c.ExecutionCount != nil {
+			count = *c.ExecutionCount
+		}
+		if got := outputsOf(c); got != want[i].outputs || count != want[i].count {
+			t.Errorf("cell %d: outputs %q, execution_count %d; want %q, %d", i+1, got, count, want[i].outputs, want[i].count)
+		}
+	}
+	if _, ok := nb.Cells[3].Metadata["execution"]; ok {
+		t.Errorf("cell 4, not run, has timings: %v", nb.Cells[3].Metadata)
+	}
+	if !strings.Contains(log.String(), "(the 2 code cells not run keep their earlier outputs)") {
+		t.Errorf("log does not say what was kept:\n%s", log.String())
+	}
+	if b, err := os.ReadFile(page); err != nil || strings.Contains(string(b), "stale") || !strings.Contains(string(b), "boom") {
+		t.Errorf("the report shows outputs this run did not make, or not its error: %v", err)
+	}
+
+	// Run again with AllowErrors: every cell runs, nothing is kept.
+	nb, err = run(t, &fakeEngine{}, Options{Input: in, Output: in, AllowErrors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := outputsOf(nb.Cells[3]); got != "stdout:three\n" || *nb.Cells[3].ExecutionCount != 3 {
+		t.Errorf("cell 4 with AllowErrors: %q", got)
+	}
+	if got := outputsOf(nb.Cells[4]); got != "" || nb.Cells[4].ExecutionCount != nil {
+		t.Errorf("empty cell 5 with AllowErrors: %q", got)
 	}
 }

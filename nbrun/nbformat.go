@@ -82,6 +82,10 @@ type Cell struct {
 	Outputs []*Output
 	// Attachments are a markdown or raw cell's attachments (name → bundle).
 	Attachments map[string]map[string]any
+
+	// ran tells that the last Execute reached this code cell: it ran it,
+	// or cleared it when empty (not saved).
+	ran bool
 }
 
 type cellJSON struct {

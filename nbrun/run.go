@@ -4,6 +4,7 @@
 package nbrun
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,6 +114,13 @@ func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
 // cell fails, so the report shows the error; the error is then returned (a
 // *CellError) unless opts.AllowErrors. Run does not close eng.
 //
+// When the executed notebook replaces the input (opts.Output is the input
+// file) and the run stops early, at a failing cell or when ctx ends, the
+// cells it did not reach keep the outputs and execution counts they had,
+// as in Jupyter when Run All stops at an error: the notebook shows the
+// error where it happened and loses nothing the run did not redo. The
+// report shows this run only: those cells without outputs.
+//
 // Before it runs anything, Run checks what Check checks, so that an output
 // it could not write fails the run at once, not after the last cell. It
 // writes the files as an editor saves them (atomicfile.Replace): a file
@@ -124,18 +132,45 @@ func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 		return err
 	}
 	nb := j.nb
+	stored := make(map[*Cell]Cell)
+	if j.inplace {
+		for _, c := range nb.Cells {
+			stored[c] = *c
+		}
+	}
 	start := time.Now()
 	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, AllowErrors: opts.AllowErrors, Log: opts.Log, Kernel: opts.Kernel})
-	if err := nb.WriteFile(j.out); err != nil {
-		return errors.Join(runErr, writeFailed("the executed notebook", j.out, err))
-	}
-	logf(opts.Log, "wrote %s\n", j.out)
+	var page bytes.Buffer
+	var pageErr error
 	if opts.HTML != "" {
 		title := strings.TrimSuffix(filepath.Base(opts.Input), filepath.Ext(opts.Input))
 		r := Report{Title: title, Engine: eng.Info(), Started: start, Elapsed: time.Since(start)}
-		err := atomicfile.Replace(opts.HTML, func(w io.Writer) error { return RenderHTML(w, nb, r) })
-		if err != nil {
-			return errors.Join(runErr, writeFailed("the HTML report", opts.HTML, err))
+		pageErr = RenderHTML(&page, nb, r)
+	}
+	kept := 0
+	for _, c := range nb.Cells {
+		if old, ok := stored[c]; ok && c.CellType == "code" && !c.ran {
+			c.Outputs, c.ExecutionCount = old.Outputs, old.ExecutionCount
+			kept++
+		}
+	}
+	if err := nb.WriteFile(j.out); err != nil {
+		return errors.Join(runErr, writeFailed("the executed notebook", j.out, err))
+	}
+	switch kept {
+	case 0:
+		logf(opts.Log, "wrote %s\n", j.out)
+	case 1:
+		logf(opts.Log, "wrote %s (the code cell not run keeps its earlier outputs)\n", j.out)
+	default:
+		logf(opts.Log, "wrote %s (the %d code cells not run keep their earlier outputs)\n", j.out, kept)
+	}
+	if opts.HTML != "" {
+		if pageErr == nil {
+			pageErr = atomicfile.ReplaceFile(opts.HTML, page.Bytes())
+		}
+		if pageErr != nil {
+			return errors.Join(runErr, writeFailed("the HTML report", opts.HTML, pageErr))
 		}
 		logf(opts.Log, "wrote %s\n", opts.HTML)
 	}
@@ -153,8 +188,9 @@ func Check(opts Options) error {
 
 // A job is a run that prepare found can be done.
 type job struct {
-	nb  *Notebook // the notebook read
-	out string    // where the executed notebook goes
+	nb      *Notebook // the notebook read
+	out     string    // where the executed notebook goes
+	inplace bool      // out is the notebook's own file
 }
 
 // prepare reads the notebook and checks the outputs for Run and Check.
@@ -167,6 +203,7 @@ func prepare(opts Options) (*job, error) {
 	if j.out == "" {
 		j.out = DefaultOutput(opts.Input)
 	}
+	j.inplace = sameFile(opts.Input, j.out)
 	if opts.HTML != "" {
 		if sameFile(opts.HTML, opts.Input) {
 			return nil, fmt.Errorf("the HTML report %s would overwrite the notebook %s", opts.HTML, opts.Input)
@@ -268,6 +305,9 @@ func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOpti
 		}
 	}
 	done := 0
+	for _, c := range nb.Cells {
+		c.ran = false
+	}
 	for i, c := range nb.Cells {
 		if c.CellType != "code" {
 			continue
@@ -283,6 +323,7 @@ func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOpti
 			}
 			continue
 		}
+		c.ran = true
 		done++
 		if strings.TrimSpace(string(c.Source)) == "" {
 			continue
