@@ -35,7 +35,7 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes the text as a list of lines.
 func (t Text) MarshalJSON() ([]byte, error) {
-	return json.Marshal(splitLines(string(t)))
+	return marshal(splitLines(string(t)))
 }
 
 // splitLines splits s after each "\n"; "" gives an empty list.
@@ -132,7 +132,20 @@ func (c *Cell) MarshalJSON() ([]byte, error) {
 			m["attachments"] = c.Attachments
 		}
 	}
-	return json.Marshal(m)
+	return marshal(m)
+}
+
+// marshal is json.Marshal without its escapes of "<", ">" and "&", which
+// Jupyter does not write: Encode's encoder keeps what MarshalJSON methods
+// return as it is.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func nonNil(m map[string]any) map[string]any {
@@ -180,6 +193,12 @@ type outputJSON struct {
 	Traceback      json.RawMessage `json:"traceback"`
 }
 
+// isSplitMime reports whether a text value of mime is written as a list of
+// lines, as nbformat writes text/*, SVG and JavaScript.
+func isSplitMime(mime string) bool {
+	return strings.HasPrefix(mime, "text/") || mime == "image/svg+xml" || mime == "application/javascript"
+}
+
 // isJSONMime reports whether values of mime are JSON data rather than text.
 func isJSONMime(mime string) bool {
 	return mime == "application/json" || strings.HasSuffix(mime, "+json")
@@ -215,8 +234,9 @@ func (o *Output) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes an output with the fields its type allows; text MIME
-// values are written as lists of lines, base64 images as one string.
+// MarshalJSON writes an output with the fields its type allows; text,
+// SVG and JavaScript values are written as lists of lines, base64 images as
+// one string.
 func (o *Output) MarshalJSON() ([]byte, error) {
 	m := map[string]any{"output_type": o.OutputType}
 	switch o.OutputType {
@@ -226,7 +246,7 @@ func (o *Output) MarshalJSON() ([]byte, error) {
 	case "display_data", "execute_result":
 		data := make(map[string]any, len(o.Data))
 		for k, v := range o.Data {
-			if s, ok := v.(string); ok && !isJSONMime(k) && (strings.HasPrefix(k, "text/") || k == "image/svg+xml") {
+			if s, ok := v.(string); ok && isSplitMime(k) {
 				v = splitLines(s)
 			}
 			data[k] = v
@@ -245,7 +265,7 @@ func (o *Output) MarshalJSON() ([]byte, error) {
 		}
 		m["traceback"] = tb
 	}
-	return json.Marshal(m)
+	return marshal(m)
 }
 
 // ReadNotebook reads an nbformat 4 notebook from path.
