@@ -113,3 +113,78 @@ func TestInplaceFailureKeepsLaterOutputs(t *testing.T) {
 		t.Errorf("empty cell 5 with AllowErrors: %q", got)
 	}
 }
+
+// TestCarelessInput checks what gopar run says of paths and files that are
+// not notebooks: each error names the path and says what is wrong, before
+// anything runs.
+func TestCarelessInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	missing := filepath.Join(dir, "nosuch.ipynb")
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{missing, "open " + missing + ": no such file or directory"},
+		{dir, dir + " is a directory, not a notebook"},
+		{write("empty.ipynb", ""), filepath.Join(dir, "empty.ipynb") + ": empty file, not a notebook"},
+		{write("blank.ipynb", " \n"), filepath.Join(dir, "blank.ipynb") + ": empty file, not a notebook"},
+		{write("list.ipynb", "[]"), filepath.Join(dir, "list.ipynb") + ": not a notebook: not a JSON object"},
+		{write("text.ipynb", "hello"), filepath.Join(dir, "text.ipynb") + ": not a notebook: invalid character 'h' looking for beginning of value"},
+		{write("noversion.ipynb", `{"cells": []}`), filepath.Join(dir, "noversion.ipynb") + `: not a notebook: no "nbformat" version number`},
+		{write("nocells.ipynb", `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}`), filepath.Join(dir, "nocells.ipynb") + `: not a notebook: no "cells" list`},
+		{write("nullcells.ipynb", `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": null}`), filepath.Join(dir, "nullcells.ipynb") + `: not a notebook: no "cells" list`},
+	} {
+		eng := &fakeEngine{}
+		out := filepath.Join(t.TempDir(), "o.ipynb")
+		err := Run(context.Background(), eng, Options{Input: tc.path, Output: out})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Run(%s) = %v, want %s", tc.path, err, tc.want)
+		}
+		if cerr := Check(Options{Input: tc.path}); cerr == nil || cerr.Error() != tc.want {
+			t.Errorf("Check(%s) = %v, want %s", tc.path, cerr, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("Run(%s) wrote %s", tc.path, out)
+		}
+	}
+}
+
+// TestOddButValid checks notebooks that are odd but valid: no cells, no
+// metadata, sources as one string or as a list of lines.
+func TestOddButValid(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "empty.ipynb")
+	os.WriteFile(in, []byte(`{"nbformat": 4, "nbformat_minor": 2, "cells": []}`), 0o644)
+	page := filepath.Join(dir, "r.html")
+	nb, err := run(t, &fakeEngine{}, Options{Input: in, HTML: page})
+	if err != nil || len(nb.Cells) != 0 || nb.Metadata["kernelspec"] == nil {
+		t.Errorf("no cells: %v, %d cells, metadata %v", err, len(nb.Cells), nb.Metadata)
+	}
+	if _, err := os.Stat(page); err != nil {
+		t.Errorf("no report for a notebook without cells: %v", err)
+	}
+
+	in = filepath.Join(dir, "sources.ipynb")
+	os.WriteFile(in, []byte(`{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+ {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": null, "outputs": [], "source": "print one\nprint two"},
+ {"cell_type": "code", "id": "b", "metadata": {}, "execution_count": null, "outputs": [], "source": ["print one\n", "print two"]},
+ {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": null, "outputs": [], "source": []}
+]}`), 0o644)
+	eng := &fakeEngine{}
+	nb, err = run(t, eng, Options{Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eng.reqs) != 2 || eng.reqs[0].Code != "print one\nprint two" || eng.reqs[1].Code != eng.reqs[0].Code {
+		t.Errorf("requests %+v, want the same code twice", eng.reqs)
+	}
+	if outputsOf(nb.Cells[0]) != outputsOf(nb.Cells[1]) || nb.Cells[2].ExecutionCount != nil {
+		t.Errorf("outputs %q, %q; empty cell's count %v", outputsOf(nb.Cells[0]), outputsOf(nb.Cells[1]), nb.Cells[2].ExecutionCount)
+	}
+}

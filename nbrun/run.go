@@ -132,6 +132,9 @@ func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 		return err
 	}
 	nb := j.nb
+	if nb.from != 0 {
+		logf(opts.Log, "%s is in nbformat %d: converted to nbformat 4 as Jupyter does\n", opts.Input, nb.from)
+	}
 	stored := make(map[*Cell]Cell)
 	if j.inplace {
 		for _, c := range nb.Cells {
