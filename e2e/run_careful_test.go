@@ -230,3 +230,40 @@ func TestRunInplaceFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRefusesPythonNotebook checks that `gopar run --inplace` refuses a
+// Python notebook at once, saying how to run it, and leaves it as it was.
+func TestRunRefusesPythonNotebook(t *testing.T) {
+	nb := filepath.Join(t.TempDir(), "py.ipynb")
+	src := `{"cells": [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {}, "outputs": [], "source": "import numpy as np"}],
+ "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}`
+	if err := os.WriteFile(nb, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := gopar(t, nil, "run", "--inplace", nb)
+	want := "gopar run: " + nb + `: the notebook is in python (its kernel is "Python 3"), and gopar runs Go only: run it with its kernel (jupyter nbconvert --to notebook --execute ` + nb + "), or if its code is Go, choose a Go kernel for it\n"
+	if code != 1 || errOut != want {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, errOut, want)
+	}
+	if b, _ := os.ReadFile(nb); string(b) != src {
+		t.Errorf("the notebook was changed:\n%s", b)
+	}
+}
+
+// TestRunNBFormat3 checks that `gopar run` runs an nbformat 3 notebook and
+// writes valid nbformat 4.
+func TestRunNBFormat3(t *testing.T) {
+	requireTools(t, nbformat)
+	out := filepath.Join(t.TempDir(), "v3.out.ipynb")
+	_, errOut, code := gopar(t, nil, "run", "../nbrun/testdata/v3.ipynb", "-o", out, "--allow-errors")
+	if code != 0 || !strings.Contains(errOut, "../nbrun/testdata/v3.ipynb is in nbformat 3: converted to nbformat 4") {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	b, err := exec.Command(python, "-c", "import sys, nbformat; nb = nbformat.read(sys.argv[1], as_version=nbformat.NO_CONVERT); nbformat.validate(nb); print(nb.nbformat, nb.nbformat_minor)", out).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(b)) != "4 5" {
+		t.Errorf("nbformat: %v\n%s", err, b)
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), `"x is 42\n"`) || !strings.Contains(string(b), `"from worksheet 2\n"`) {
+		t.Errorf("the cells did not run:\n%s", b)
+	}
+}

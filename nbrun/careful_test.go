@@ -188,3 +188,49 @@ func TestOddButValid(t *testing.T) {
 		t.Errorf("outputs %q, %q; empty cell's count %v", outputsOf(nb.Cells[0]), outputsOf(nb.Cells[1]), nb.Cells[2].ExecutionCount)
 	}
 }
+
+// TestOtherLanguages checks that a notebook whose metadata names another
+// language than Go is refused before anything runs, with the command that
+// runs it, and is left as it was; and that a Go notebook, or one that names
+// no language, runs.
+func TestOtherLanguages(t *testing.T) {
+	for _, tc := range []struct {
+		meta string
+		want string // "" for a run
+	}{
+		{`{"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}, "language_info": {"name": "python"}}`,
+			`the notebook is in python (its kernel is "Python 3 (ipykernel)"), and gopar runs Go only`},
+		{`{"kernelspec": {"name": "ir", "language": "R"}}`, `the notebook is in R (its kernel is "ir"), and gopar runs Go only`},
+		{`{"language_info": {"name": "python"}}`, "the notebook is in python, and gopar runs Go only"},
+		{`{"kernelspec": {"name": "gonb", "display_name": "Go (gonb)", "language": "Go"}, "language_info": {"name": "python"}}`, ""},
+		{`{"kernelspec": {"name": "gophernotes", "display_name": "Go"}, "language_info": {"name": "go"}}`, ""},
+		{`{"kernelspec": {"name": "x", "display_name": "X"}}`, ""},
+		{`{}`, ""},
+	} {
+		in := filepath.Join(t.TempDir(), "nb.ipynb")
+		src := `{"nbformat": 4, "nbformat_minor": 5, "metadata": ` + tc.meta + `, "cells": [
+ {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": 3, "outputs": [], "source": "print hi"}]}`
+		os.WriteFile(in, []byte(src), 0o644)
+		eng := &fakeEngine{}
+		err := Run(context.Background(), eng, Options{Input: in, Output: in})
+		if tc.want == "" {
+			if err != nil || len(eng.reqs) != 1 {
+				t.Errorf("%s: %v, %d cells run; want a run", tc.meta, err, len(eng.reqs))
+			}
+			continue
+		}
+		want := in + ": " + tc.want + ": run it with its kernel (jupyter nbconvert --to notebook --execute " + in + "), or if its code is Go, choose a Go kernel for it"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: Run error %v, want %s", tc.meta, err, want)
+		}
+		if cerr := Check(Options{Input: in}); cerr == nil || cerr.Error() != want {
+			t.Errorf("%s: Check error %v", tc.meta, cerr)
+		}
+		if len(eng.reqs) != 0 {
+			t.Errorf("%s: ran %d cells", tc.meta, len(eng.reqs))
+		}
+		if b, _ := os.ReadFile(in); string(b) != src {
+			t.Errorf("%s: the notebook was changed:\n%s", tc.meta, b)
+		}
+	}
+}

@@ -121,8 +121,10 @@ func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
 // error where it happened and loses nothing the run did not redo. The
 // report shows this run only: those cells without outputs.
 //
-// Before it runs anything, Run checks what Check checks, so that an output
-// it could not write fails the run at once, not after the last cell. It
+// Before it runs anything, Run checks what Check checks: a notebook whose
+// metadata says it is in another language than Go (a Python notebook) is
+// refused, and an output it could not write fails the run at once, not
+// after the last cell. It
 // writes the files as an editor saves them (atomicfile.Replace): a file
 // that exists keeps its mode, a symbolic link keeps pointing to the file,
 // which is replaced, and a new file gets 0666 less the umask.
@@ -181,9 +183,10 @@ func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 }
 
 // Check does what Run does before it runs a cell, so that a command can
-// fail at once, before it even starts an engine: it reads the notebook, and
-// checks that the executed notebook and the HTML report can be written
-// (see atomicfile.Check) and are not one file. The error names the file.
+// fail at once, before it even starts an engine: it reads the notebook,
+// checks that its metadata does not name another language than Go, and
+// that the executed notebook and the HTML report can be written (see
+// atomicfile.Check) and are not one file. The error names the file.
 func Check(opts Options) error {
 	_, err := prepare(opts)
 	return err
@@ -201,6 +204,9 @@ func prepare(opts Options) (*job, error) {
 	nb, err := ReadNotebook(opts.Input)
 	if err != nil {
 		return nil, err
+	}
+	if err := checkLanguage(nb.Metadata); err != nil {
+		return nil, fmt.Errorf("%s: %v: run it with its kernel (jupyter nbconvert --to notebook --execute %s), or if its code is Go, choose a Go kernel for it", opts.Input, err, shellQuote(opts.Input))
 	}
 	j := &job{nb: nb, out: opts.Output}
 	if j.out == "" {
@@ -224,6 +230,31 @@ func prepare(opts Options) (*job, error) {
 		}
 	}
 	return j, nil
+}
+
+// checkLanguage refuses a notebook whose metadata says it is in another
+// language than Go: its kernelspec's language, else its language_info's
+// name. Run as Go, its first cell would fail to compile, and, run in place,
+// it would leave the notebook with a Go kernel and a compile error. A
+// notebook whose metadata names no language is taken for Go.
+func checkLanguage(meta map[string]any) error {
+	ks, _ := meta["kernelspec"].(map[string]any)
+	lang, _ := ks["language"].(string)
+	if lang == "" {
+		li, _ := meta["language_info"].(map[string]any)
+		lang, _ = li["name"].(string)
+	}
+	if lang == "" || strings.EqualFold(lang, "go") {
+		return nil
+	}
+	kernel, _ := ks["display_name"].(string)
+	if kernel == "" {
+		kernel, _ = ks["name"].(string)
+	}
+	if kernel == "" {
+		return fmt.Errorf("the notebook is in %s, and gopar runs Go only", lang)
+	}
+	return fmt.Errorf("the notebook is in %s (its kernel is %q), and gopar runs Go only", lang, kernel)
 }
 
 // checkWrite checks that what (the executed notebook, the HTML report) can
