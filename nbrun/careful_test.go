@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -99,6 +100,26 @@ func TestInplaceFailureKeepsLaterOutputs(t *testing.T) {
 	}
 	if b, err := os.ReadFile(page); err != nil || strings.Contains(string(b), "stale") || !strings.Contains(string(b), "boom") {
 		t.Errorf("the report shows outputs this run did not make, or not its error: %v", err)
+	}
+
+	// Interrupted before the first cell: every cell keeps what it had.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	before, err := ReadNotebook(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(ctx, &fakeEngine{}, Options{Input: in, Output: in}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted Run: %v", err)
+	}
+	after, err := ReadNotebook(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range after.Cells {
+		if got, want := outputsOf(c), outputsOf(before.Cells[i]); got != want || !reflect.DeepEqual(c.ExecutionCount, before.Cells[i].ExecutionCount) {
+			t.Errorf("interrupted: cell %d outputs %q, want %q kept", i+1, got, want)
+		}
 	}
 
 	// Run again with AllowErrors: every cell runs, nothing is kept.
