@@ -26,7 +26,8 @@ type Options struct {
 	// Input is the notebook to execute.
 	Input string
 	// Output is where the executed notebook goes; empty means
-	// DefaultOutput(Input). It may equal Input.
+	// DefaultOutput(Input). It may equal Input, or name the same file:
+	// the notebook is then run in place (see Run).
 	Output string
 	// HTML is where the HTML report goes; empty means no report.
 	HTML string
@@ -124,10 +125,10 @@ func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
 // Before it runs anything, Run checks what Check checks: a notebook whose
 // metadata says it is in another language than Go (a Python notebook) is
 // refused, and an output it could not write fails the run at once, not
-// after the last cell. It
-// writes the files as an editor saves them (atomicfile.Replace): a file
-// that exists keeps its mode, a symbolic link keeps pointing to the file,
-// which is replaced, and a new file gets 0666 less the umask.
+// after the last cell. It writes the files as an editor saves them
+// (atomicfile.Replace): a file that exists keeps its mode, a symbolic link
+// keeps pointing to the file, which is replaced, and a new file gets 0666
+// less the umask.
 func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 	j, err := prepare(opts)
 	if err != nil {
@@ -137,8 +138,10 @@ func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 	if nb.from != 0 {
 		logf(opts.Log, "%s is in nbformat %d: converted to nbformat 4 as Jupyter does\n", opts.Input, nb.from)
 	}
-	stored := make(map[*Cell]Cell)
+	// In place, what the cells had, for those the run does not reach.
+	var stored map[*Cell]Cell
 	if j.inplace {
+		stored = make(map[*Cell]Cell, len(nb.Cells))
 		for _, c := range nb.Cells {
 			stored[c] = *c
 		}
