@@ -93,7 +93,9 @@ var commands = []*command{
 		long: "Executes a notebook in this process, without Jupyter, and writes the executed\n" +
 			"notebook (by default NOTEBOOK.out.ipynb; with --inplace, NOTEBOOK.ipynb itself)\n" +
 			"and, with --html, a self-contained HTML report. The files are written even when\n" +
-			"a cell fails; the command then exits with status 1, naming the cell and the error.",
+			"a cell fails; the command then exits with status 1, naming the cell and the error.\n" +
+			"Run in place, the cells after the failing one keep their earlier outputs, as in\n" +
+			"Jupyter when Run All stops at an error.",
 		flags: runFlags,
 	},
 	{
@@ -531,8 +533,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 // runNotebook is `gopar run`: it executes the notebook with a new Go
 // engine.
 func runNotebook(opts nbrun.Options) error {
-	// Fail on a missing or broken notebook before starting the engine.
-	if _, err := nbrun.ReadNotebook(opts.Input); err != nil {
+	// Fail on a missing or broken notebook, or an output that cannot be
+	// written, before starting the engine.
+	if err := nbrun.Check(opts); err != nil {
 		return err
 	}
 	eng, err := interp.New(interp.Options{})

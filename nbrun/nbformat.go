@@ -35,7 +35,7 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes the text as a list of lines.
 func (t Text) MarshalJSON() ([]byte, error) {
-	return json.Marshal(splitLines(string(t)))
+	return marshal(splitLines(string(t)))
 }
 
 // splitLines splits s after each "\n"; "" gives an empty list.
@@ -63,6 +63,10 @@ type Notebook struct {
 	NBFormat int `json:"nbformat"`
 	// NBFormatMinor is the minor format version.
 	NBFormatMinor int `json:"nbformat_minor"`
+
+	// from is the nbformat that ParseNotebook converted the notebook from,
+	// 0 for none.
+	from int
 }
 
 // Cell is one cell: code, markdown or raw. Fields that do not belong to a
@@ -82,6 +86,10 @@ type Cell struct {
 	Outputs []*Output
 	// Attachments are a markdown or raw cell's attachments (name → bundle).
 	Attachments map[string]map[string]any
+
+	// ran tells that the last Execute reached this code cell: it ran it,
+	// or cleared it when empty (not saved).
+	ran bool
 }
 
 type cellJSON struct {
@@ -128,7 +136,20 @@ func (c *Cell) MarshalJSON() ([]byte, error) {
 			m["attachments"] = c.Attachments
 		}
 	}
-	return json.Marshal(m)
+	return marshal(m)
+}
+
+// marshal is json.Marshal without its escapes of "<", ">" and "&", which
+// Jupyter does not write: Encode's encoder keeps what MarshalJSON methods
+// return as it is.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func nonNil(m map[string]any) map[string]any {
@@ -176,6 +197,12 @@ type outputJSON struct {
 	Traceback      json.RawMessage `json:"traceback"`
 }
 
+// isSplitMime reports whether a text value of mime is written as a list of
+// lines, as nbformat writes text/*, SVG and JavaScript.
+func isSplitMime(mime string) bool {
+	return strings.HasPrefix(mime, "text/") || mime == "image/svg+xml" || mime == "application/javascript"
+}
+
 // isJSONMime reports whether values of mime are JSON data rather than text.
 func isJSONMime(mime string) bool {
 	return mime == "application/json" || strings.HasSuffix(mime, "+json")
@@ -211,8 +238,9 @@ func (o *Output) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes an output with the fields its type allows; text MIME
-// values are written as lists of lines, base64 images as one string.
+// MarshalJSON writes an output with the fields its type allows; text,
+// SVG and JavaScript values are written as lists of lines, base64 images as
+// one string.
 func (o *Output) MarshalJSON() ([]byte, error) {
 	m := map[string]any{"output_type": o.OutputType}
 	switch o.OutputType {
@@ -222,7 +250,7 @@ func (o *Output) MarshalJSON() ([]byte, error) {
 	case "display_data", "execute_result":
 		data := make(map[string]any, len(o.Data))
 		for k, v := range o.Data {
-			if s, ok := v.(string); ok && !isJSONMime(k) && (strings.HasPrefix(k, "text/") || k == "image/svg+xml") {
+			if s, ok := v.(string); ok && isSplitMime(k) {
 				v = splitLines(s)
 			}
 			data[k] = v
@@ -241,30 +269,88 @@ func (o *Output) MarshalJSON() ([]byte, error) {
 		}
 		m["traceback"] = tb
 	}
-	return json.Marshal(m)
+	return marshal(m)
 }
 
-// ReadNotebook reads an nbformat 4 notebook from path.
+// ReadNotebook reads a notebook from path, as ParseNotebook does. Its
+// errors name the path.
 func ReadNotebook(path string) (*Notebook, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
+		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+			return nil, fmt.Errorf("%s is a directory, not a notebook", path)
+		}
 		return nil, err
 	}
 	nb, err := ParseNotebook(b)
+	var ferr *FormatError
+	if errors.As(err, &ferr) && ferr.Version < 3 {
+		return nil, fmt.Errorf("%s: %v: convert it first with: jupyter nbconvert --to notebook --nbformat 4 %s", path, err, shellQuote(path))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return nb, nil
 }
 
-// ParseNotebook decodes an nbformat 4 notebook.
+// A FormatError is a notebook in an nbformat version that ParseNotebook
+// does not read.
+type FormatError struct {
+	// Version is the notebook's major version.
+	Version int
+}
+
+func (e *FormatError) Error() string {
+	if e.Version < 3 {
+		return fmt.Sprintf("nbformat %d is too old for gopar", e.Version)
+	}
+	return fmt.Sprintf("nbformat %d is not supported (only 3 and 4)", e.Version)
+}
+
+// ParseNotebook decodes an nbformat 4 notebook, or an nbformat 3 one
+// (IPython 1 and 2, with "worksheets"), which it converts to nbformat 4 as
+// Jupyter does (see upgradeV3). Other versions are a *FormatError: nbformat
+// 1 and 2, which nbconvert converts, and 5 and later, which do not exist
+// yet.
 func ParseNotebook(b []byte) (*Notebook, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errors.New("empty file, not a notebook")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return nil, errors.New("not a notebook: not a JSON object")
+		}
+		return nil, fmt.Errorf("not a notebook: %v", err)
+	}
+	var version float64
+	if raw, ok := top["nbformat"]; !ok || json.Unmarshal(raw, &version) != nil || version != float64(int(version)) {
+		return nil, errors.New(`not a notebook: no "nbformat" version number`)
+	}
+	switch version {
+	case 4:
+	case 3:
+		var v3 map[string]any
+		if err := json.Unmarshal(b, &v3); err != nil {
+			return nil, fmt.Errorf("not a notebook: %v", err)
+		}
+		v4, err := upgradeV3(v3)
+		if err != nil {
+			return nil, fmt.Errorf("nbformat 3: %v", err)
+		}
+		if b, err = json.Marshal(v4); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, &FormatError{Version: int(version)}
+	}
+	if raw := top["cells"]; version == 4 && (raw == nil || string(raw) == "null") {
+		return nil, errors.New(`not a notebook: no "cells" list`)
+	}
 	var nb Notebook
 	if err := json.Unmarshal(b, &nb); err != nil {
 		return nil, fmt.Errorf("not a notebook: %v", err)
-	}
-	if nb.NBFormat != 4 {
-		return nil, fmt.Errorf("nbformat %d is not supported (only 4)", nb.NBFormat)
 	}
 	for i, c := range nb.Cells {
 		if c == nil {
@@ -279,7 +365,18 @@ func ParseNotebook(b []byte) (*Notebook, error) {
 	if nb.Metadata == nil {
 		nb.Metadata = map[string]any{}
 	}
+	if version != 4 {
+		nb.from = int(version)
+	}
 	return &nb, nil
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=./:@,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Upgrade brings the notebook to nbformat 4.5, giving every cell a unique
@@ -335,11 +432,14 @@ func (nb *Notebook) Encode() ([]byte, error) {
 }
 
 // WriteFile writes the notebook to path through a temporary file and a
-// rename, so a failed write leaves the old file intact.
+// rename, so a failed write leaves the old file intact. It saves the file
+// as an editor does (atomicfile.Replace): a file that exists keeps its
+// mode, a symbolic link keeps pointing to the file, which is replaced, and a
+// new file gets 0666 less the umask.
 func (nb *Notebook) WriteFile(path string) error {
 	b, err := nb.Encode()
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(path, b, 0o644)
+	return atomicfile.ReplaceFile(path, b)
 }

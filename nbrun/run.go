@@ -4,10 +4,13 @@
 package nbrun
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,7 +26,8 @@ type Options struct {
 	// Input is the notebook to execute.
 	Input string
 	// Output is where the executed notebook goes; empty means
-	// DefaultOutput(Input). It may equal Input.
+	// DefaultOutput(Input). It may equal Input, or name the same file:
+	// the notebook is then run in place (see Run).
 	Output string
 	// HTML is where the HTML report goes; empty means no report.
 	HTML string
@@ -110,31 +114,188 @@ func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
 // notebook and, when asked, the HTML report. Both are written even when a
 // cell fails, so the report shows the error; the error is then returned (a
 // *CellError) unless opts.AllowErrors. Run does not close eng.
+//
+// When the executed notebook replaces the input (opts.Output is the input
+// file) and the run stops early, at a failing cell or when ctx ends, the
+// cells it did not reach keep the outputs and execution counts they had,
+// as in Jupyter when Run All stops at an error: the notebook shows the
+// error where it happened and loses nothing the run did not redo. The
+// report shows this run only: those cells without outputs.
+//
+// Before it runs anything, Run checks what Check checks: a notebook whose
+// metadata says it is in another language than Go (a Python notebook) is
+// refused, and an output it could not write fails the run at once, not
+// after the last cell. It writes the files as an editor saves them
+// (atomicfile.Replace): a file that exists keeps its mode, a symbolic link
+// keeps pointing to the file, which is replaced, and a new file gets 0666
+// less the umask.
 func Run(ctx context.Context, eng engine.Engine, opts Options) error {
-	nb, err := ReadNotebook(opts.Input)
+	j, err := prepare(opts)
 	if err != nil {
 		return err
 	}
-	out := opts.Output
-	if out == "" {
-		out = DefaultOutput(opts.Input)
+	nb := j.nb
+	if nb.from != 0 {
+		logf(opts.Log, "%s is in nbformat %d: converted to nbformat 4 as Jupyter does\n", opts.Input, nb.from)
+	}
+	// In place, what the cells had, for those the run does not reach.
+	var stored map[*Cell]Cell
+	if j.inplace {
+		stored = make(map[*Cell]Cell, len(nb.Cells))
+		for _, c := range nb.Cells {
+			stored[c] = *c
+		}
 	}
 	start := time.Now()
 	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, AllowErrors: opts.AllowErrors, Log: opts.Log, Kernel: opts.Kernel})
-	if err := nb.WriteFile(out); err != nil {
-		return errors.Join(runErr, err)
-	}
-	logf(opts.Log, "wrote %s\n", out)
+	var page bytes.Buffer
+	var pageErr error
 	if opts.HTML != "" {
 		title := strings.TrimSuffix(filepath.Base(opts.Input), filepath.Ext(opts.Input))
 		r := Report{Title: title, Engine: eng.Info(), Started: start, Elapsed: time.Since(start)}
-		err := atomicfile.Write(opts.HTML, 0o644, func(w io.Writer) error { return RenderHTML(w, nb, r) })
-		if err != nil {
-			return errors.Join(runErr, fmt.Errorf("%s: %v", opts.HTML, err))
+		pageErr = RenderHTML(&page, nb, r)
+	}
+	kept := 0
+	for _, c := range nb.Cells {
+		if old, ok := stored[c]; ok && c.CellType == "code" && !c.ran {
+			c.Outputs, c.ExecutionCount = old.Outputs, old.ExecutionCount
+			kept++
+		}
+	}
+	if err := nb.WriteFile(j.out); err != nil {
+		return errors.Join(runErr, writeFailed("the executed notebook", j.out, err))
+	}
+	switch kept {
+	case 0:
+		logf(opts.Log, "wrote %s\n", j.out)
+	case 1:
+		logf(opts.Log, "wrote %s (the code cell not run keeps its earlier outputs)\n", j.out)
+	default:
+		logf(opts.Log, "wrote %s (the %d code cells not run keep their earlier outputs)\n", j.out, kept)
+	}
+	if opts.HTML != "" {
+		if pageErr == nil {
+			pageErr = atomicfile.ReplaceFile(opts.HTML, page.Bytes())
+		}
+		if pageErr != nil {
+			return errors.Join(runErr, writeFailed("the HTML report", opts.HTML, pageErr))
 		}
 		logf(opts.Log, "wrote %s\n", opts.HTML)
 	}
 	return runErr
+}
+
+// Check does what Run does before it runs a cell, so that a command can
+// fail at once, before it even starts an engine: it reads the notebook,
+// checks that its metadata does not name another language than Go, and
+// that the executed notebook and the HTML report can be written (see
+// atomicfile.Check) and are not one file. The error names the file.
+func Check(opts Options) error {
+	_, err := prepare(opts)
+	return err
+}
+
+// A job is a run that prepare found can be done.
+type job struct {
+	nb      *Notebook // the notebook read
+	out     string    // where the executed notebook goes
+	inplace bool      // out is the notebook's own file
+}
+
+// prepare reads the notebook and checks the outputs for Run and Check.
+func prepare(opts Options) (*job, error) {
+	nb, err := ReadNotebook(opts.Input)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLanguage(nb.Metadata); err != nil {
+		return nil, fmt.Errorf("%s: %v: run it with its kernel (jupyter nbconvert --to notebook --execute %s), or if its code is Go, choose a Go kernel for it", opts.Input, err, shellQuote(opts.Input))
+	}
+	j := &job{nb: nb, out: opts.Output}
+	if j.out == "" {
+		j.out = DefaultOutput(opts.Input)
+	}
+	j.inplace = sameFile(opts.Input, j.out)
+	if opts.HTML != "" {
+		if sameFile(opts.HTML, opts.Input) {
+			return nil, fmt.Errorf("the HTML report %s would overwrite the notebook %s", opts.HTML, opts.Input)
+		}
+		if sameFile(opts.HTML, j.out) {
+			return nil, fmt.Errorf("the HTML report and the executed notebook would both be %s", j.out)
+		}
+	}
+	if err := checkWrite("the executed notebook", j.out); err != nil {
+		return nil, err
+	}
+	if opts.HTML != "" {
+		if err := checkWrite("the HTML report", opts.HTML); err != nil {
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+// checkLanguage refuses a notebook whose metadata says it is in another
+// language than Go: its kernelspec's language, else its language_info's
+// name. Run as Go, its first cell would fail to compile, and, run in place,
+// it would leave the notebook with a Go kernel and a compile error. A
+// notebook whose metadata names no language is taken for Go.
+func checkLanguage(meta map[string]any) error {
+	ks, _ := meta["kernelspec"].(map[string]any)
+	lang, _ := ks["language"].(string)
+	if lang == "" {
+		li, _ := meta["language_info"].(map[string]any)
+		lang, _ = li["name"].(string)
+	}
+	if lang == "" || strings.EqualFold(lang, "go") {
+		return nil
+	}
+	kernel, _ := ks["display_name"].(string)
+	if kernel == "" {
+		kernel, _ = ks["name"].(string)
+	}
+	if kernel == "" {
+		return fmt.Errorf("the notebook is in %s, and gopar runs Go only", lang)
+	}
+	return fmt.Errorf("the notebook is in %s (its kernel is %q), and gopar runs Go only", lang, kernel)
+}
+
+// checkWrite checks that what (the executed notebook, the HTML report) can
+// be written to path.
+func checkWrite(what, path string) error {
+	if err := atomicfile.Check(path); err != nil {
+		return writeFailed(what, path, err)
+	}
+	return nil
+}
+
+// writeFailed is the error of writing what to path: "cannot write WHAT to
+// PATH: REASON".
+func writeFailed(what, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Op == "write" && pe.Path == path {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot write %s to %s: %w", what, path, err)
+}
+
+// sameFile reports whether the paths a and b lead to the same file, after
+// symbolic links; for a file that does not exist yet, whether they lead to
+// the same name.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	ta, errA := atomicfile.Target(a)
+	tb, errB := atomicfile.Target(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	ta, errA = filepath.Abs(ta)
+	tb, errB = filepath.Abs(tb)
+	return errA == nil && errB == nil && ta == tb
 }
 
 // ExecOptions tunes Execute.
@@ -181,6 +342,9 @@ func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOpti
 		}
 	}
 	done := 0
+	for _, c := range nb.Cells {
+		c.ran = false
+	}
 	for i, c := range nb.Cells {
 		if c.CellType != "code" {
 			continue
@@ -196,6 +360,7 @@ func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOpti
 			}
 			continue
 		}
+		c.ran = true
 		done++
 		if strings.TrimSpace(string(c.Source)) == "" {
 			continue
