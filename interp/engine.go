@@ -61,7 +61,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
@@ -109,7 +109,7 @@ type Engine struct {
 
 // state is one interpreter and what the engine knows of its globals.
 type state struct {
-	it *interp.Interpreter
+	it *yaegi.Interpreter
 
 	imports  map[string]string  // package name in cells → import path
 	packages map[string]string  // importable package name → import path
@@ -274,7 +274,7 @@ func clearValue(v any) {
 func (e *Engine) newState() (*state, error) {
 	st := &state{imports: map[string]string{}, globals: map[string]*global{}, methods: map[string]*global{},
 		types: map[string]string{}, intr: make(chan struct{}), nextBase: chunkPrefixLines}
-	it := interp.New(interp.Options{
+	it := yaegi.New(yaegi.Options{
 		Stdin:        &stdinReader{e: e},
 		Stdout:       e.cap.outW,
 		Stderr:       panicFilter{w: e.cap.errW, onLine: st.addPanicLine},
@@ -283,7 +283,7 @@ func (e *Engine) newState() (*state, error) {
 		Unrestricted: e.opts.Env == nil,
 	})
 	st.it = it
-	tables := []interp.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]},
+	tables := []yaegi.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]},
 		symbols.Symbols, e.opts.Symbols, e.runtimeSymbols(st)}
 	for _, t := range tables {
 		if err := it.Use(t); err != nil {
@@ -301,8 +301,8 @@ func (e *Engine) newState() (*state, error) {
 
 // runtimeSymbols are the engine's hooks, visible to rewritten cells as
 // package __gopar, and the overrides of os.Exit and time.Sleep.
-func (e *Engine) runtimeSymbols(st *state) interp.Exports {
-	return interp.Exports{
+func (e *Engine) runtimeSymbols(st *state) yaegi.Exports {
+	return yaegi.Exports{
 		rtPath + "/rt": {
 			"Result": reflect.ValueOf(func(v ...any) {
 				st.mu.Lock()
@@ -669,7 +669,7 @@ func (r *stdinReader) Read(p []byte) (int, error) {
 
 // packageNames maps the names cells use for packages to import paths, for
 // auto-import. Where names clash, the more common package wins.
-func packageNames(it *interp.Interpreter, tables []interp.Exports) map[string]string {
+func packageNames(it *yaegi.Interpreter, tables []yaegi.Exports) map[string]string {
 	preferred := map[string]string{
 		"rand": "math/rand", "template": "text/template", "draw": "gonum.org/v1/plot/vg/draw",
 		"pprof": "runtime/pprof", "scanner": "text/scanner", "constant": "go/constant",

@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 
 	"github.com/gopar/gopar/display"
 	"github.com/gopar/gopar/engine"
@@ -388,7 +388,7 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 	if errors.Is(err, errInterrupted) {
 		return interruptError()
 	}
-	var p interp.Panic
+	var p yaegi.Panic
 	if errors.As(err, &p) {
 		if s, ok := p.Value.(string); ok && (s == "nil type" || s == "nil reflect type") {
 			return e.unsupported(c)
