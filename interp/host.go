@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"sort"
@@ -125,17 +126,41 @@ func short(s string) string {
 	return string(r[:max-1]) + "…"
 }
 
-// Complete proposes completions at cursor (in code points).
-func (e *Engine) Complete(code string, cursor int) engine.Completion {
-	return complete.Complete(code, cursor, e)
+// RunSource runs Go source as a cell body (no magics) with the output of
+// the running cell; magics call it through their Host. It may be called
+// from within Execute (by a magic) or on its own.
+func (e *Engine) RunSource(ctx context.Context, src string) engine.ExecuteResult {
+	if !e.executing {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+	}
+	st := e.st
+	count := 0
+	if st.lastCell != nil {
+		count = st.lastCell.count
+	}
+	res := e.run(ctx, st, src, count, false)
+	e.cap.sync()
+	return res
 }
 
-// Inspect describes the name at cursor; detail is 0 or 1.
-func (e *Engine) Inspect(code string, cursor, detail int) engine.Inspection {
-	return complete.Inspect(code, cursor, detail, e)
-}
+// Output is the Output of the running (or last) cell, for magics.
+func (e *Engine) Output() engine.Output { return e.cap.output() }
 
-// IsComplete tells whether code is ready to run.
-func (e *Engine) IsComplete(code string) (status, indent string) {
-	return complete.IsComplete(code)
+// Reset replaces the interpreter by a fresh one, as %reset does: every name
+// defined by cells is forgotten and goroutines started by cells are stopped
+// at their next interpreted step.
+func (e *Engine) Reset() error {
+	if !e.executing {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+	}
+	old := e.st
+	st, err := e.newState()
+	if err != nil {
+		return err
+	}
+	e.st = st
+	stopInterpreter(old)
+	return nil
 }
