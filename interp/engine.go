@@ -87,9 +87,9 @@ type Engine struct {
 	cap  *capture
 
 	mu        sync.Mutex // held while a cell runs
-	executing bool       // Execute holds mu (RunSource then does not lock)
+	executing bool       // Execute holds mu (runSource then does not lock)
 
-	st *state // everything tied to one interpreter; replaced by Reset
+	st *state // everything tied to one interpreter; replaced by reset
 
 	// cell context, read by the stdin reader and Sleep.
 	ctxMu      sync.Mutex
@@ -206,7 +206,7 @@ func (e *Engine) runCell(ctx context.Context, st *state, code string, count int,
 		return engine.ExecuteResult{Err: engine.NewError(engine.UsageError, msg)}
 	}
 	if mc.CellMagic != nil {
-		return magic.ExecCell(ctx, *mc.CellMagic, mc.Source, e)
+		return magic.ExecCell(ctx, *mc.CellMagic, mc.Source, host{e})
 	}
 	if len(mc.Magics) == 0 {
 		return e.run(ctx, st, code, count, silent)
@@ -233,7 +233,7 @@ func (e *Engine) runCell(ctx context.Context, st *state, code string, count int,
 			return res
 		}
 		from = m.Line
-		res = magic.Exec(ctx, m, e)
+		res = magic.Exec(ctx, m, host{e})
 		payloads = append(payloads, res.Payloads...)
 		if res.Err != nil {
 			res.Payloads = payloads
@@ -284,12 +284,12 @@ func (e *Engine) Close() error {
 
 // Complete proposes completions at cursor (in code points).
 func (e *Engine) Complete(code string, cursor int) engine.Completion {
-	return complete.Complete(code, cursor, e)
+	return complete.Complete(code, cursor, host{e})
 }
 
 // Inspect describes the name at cursor; detail is 0 or 1.
 func (e *Engine) Inspect(code string, cursor, detail int) engine.Inspection {
-	return complete.Inspect(code, cursor, detail, e)
+	return complete.Inspect(code, cursor, detail, host{e})
 }
 
 // IsComplete tells whether code is ready to run.

@@ -13,9 +13,45 @@ import (
 	"github.com/gopar/gopar/interp/magic"
 )
 
-// Packages maps the package names cells can use (imported or importable
+// host is the engine as magics (magic.Host) and completion and inspection
+// (complete.Scope) see it, so that *Engine itself exports only what
+// engine.Engine asks for.
+type host struct{ e *Engine }
+
+var (
+	_ magic.Host     = host{}
+	_ complete.Scope = host{}
+)
+
+// RunSource implements magic.Host.
+func (h host) RunSource(ctx context.Context, src string) engine.ExecuteResult {
+	return h.e.runSource(ctx, src)
+}
+
+// Vars implements magic.Host.
+func (h host) Vars() []magic.Var { return h.e.vars() }
+
+// Reset implements magic.Host.
+func (h host) Reset() error { return h.e.reset() }
+
+// Output implements magic.Host: the Output of the running (or last) cell.
+func (h host) Output() engine.Output { return h.e.cap.output() }
+
+// Scope implements magic.Host.
+func (h host) Scope() complete.Scope { return h }
+
+// Packages implements complete.Scope.
+func (h host) Packages() map[string]string { return h.e.packages() }
+
+// Symbols implements complete.Scope.
+func (h host) Symbols(path string) map[string]reflect.Value { return h.e.symbols(path) }
+
+// Globals implements complete.Scope.
+func (h host) Globals() map[string]complete.Global { return h.e.globals() }
+
+// packages maps the package names cells can use (imported or importable
 // without an import line) to import paths.
-func (e *Engine) Packages() map[string]string {
+func (e *Engine) packages() map[string]string {
 	st := e.st
 	out := make(map[string]string, len(st.packages)+len(st.imports))
 	for n, p := range st.packages {
@@ -27,9 +63,9 @@ func (e *Engine) Packages() map[string]string {
 	return out
 }
 
-// Symbols returns the exported symbols of a preloaded package, as yaegi
+// symbols returns the exported symbols of a preloaded package, as yaegi
 // holds them (a type is a nil pointer to it).
-func (e *Engine) Symbols(path string) map[string]reflect.Value {
+func (e *Engine) symbols(path string) map[string]reflect.Value {
 	ex := e.st.it.Symbols(path)
 	for k, v := range ex {
 		if strings.HasPrefix(k, path+"/") || k == path {
@@ -39,11 +75,11 @@ func (e *Engine) Symbols(path string) map[string]reflect.Value {
 	return nil
 }
 
-// Globals returns the top-level names cells have defined, with the current
+// globals returns the top-level names cells have defined, with the current
 // type and value of variables and constants. It is meant to be called
 // between cells (or by a magic); while a cell runs, or while an interrupted
 // cell is still blocked, types are those seen when the names were defined.
-func (e *Engine) Globals() map[string]complete.Global {
+func (e *Engine) globals() map[string]complete.Global {
 	st := e.st
 	live := e.canEval(st)
 	if live && !e.executing {
@@ -96,14 +132,11 @@ func evalName(st *state, name string) (v reflect.Value, ok bool) {
 	return v, true
 }
 
-// Scope is the engine as completion and inspection see it.
-func (e *Engine) Scope() complete.Scope { return e }
-
-// Vars lists user variables with their types and (shortened) values, sorted
+// vars lists user variables with their types and (shortened) values, sorted
 // by name.
-func (e *Engine) Vars() []magic.Var {
+func (e *Engine) vars() []magic.Var {
 	var out []magic.Var
-	for n, g := range e.Globals() {
+	for n, g := range e.globals() {
 		if g.Kind != "var" {
 			continue
 		}
@@ -126,10 +159,10 @@ func short(s string) string {
 	return string(r[:max-1]) + "…"
 }
 
-// RunSource runs Go source as a cell body (no magics) with the output of
+// runSource runs Go source as a cell body (no magics) with the output of
 // the running cell; magics call it through their Host. It may be called
 // from within Execute (by a magic) or on its own.
-func (e *Engine) RunSource(ctx context.Context, src string) engine.ExecuteResult {
+func (e *Engine) runSource(ctx context.Context, src string) engine.ExecuteResult {
 	if !e.executing {
 		e.mu.Lock()
 		defer e.mu.Unlock()
@@ -144,13 +177,10 @@ func (e *Engine) RunSource(ctx context.Context, src string) engine.ExecuteResult
 	return res
 }
 
-// Output is the Output of the running (or last) cell, for magics.
-func (e *Engine) Output() engine.Output { return e.cap.output() }
-
-// Reset replaces the interpreter by a fresh one, as %reset does: every name
+// reset replaces the interpreter by a fresh one, as %reset does: every name
 // defined by cells is forgotten and goroutines started by cells are stopped
 // at their next interpreted step.
-func (e *Engine) Reset() error {
+func (e *Engine) reset() error {
 	if !e.executing {
 		e.mu.Lock()
 		defer e.mu.Unlock()
