@@ -86,10 +86,12 @@ type Engine struct {
 	opts Options
 	cap  *capture
 
-	mu        sync.Mutex // held while a cell runs
-	executing bool       // Execute holds mu (runSource then does not lock)
+	// mu is held by Execute and Close for all their run, and by Complete
+	// and Inspect only if it is free (see scope). Execute's path, magics
+	// included, runs with it held: methods named …Locked require it.
+	mu sync.Mutex
 
-	st *state // everything tied to one interpreter; replaced by reset
+	st *state // everything tied to one interpreter; replaced by resetLocked
 
 	// cell context, read by the stdin reader and Sleep.
 	ctxMu      sync.Mutex
@@ -155,8 +157,6 @@ func askExit(st *state, code string) bool {
 func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.executing = true
-	defer func() { e.executing = false }()
 	if e.closed {
 		return engine.ExecuteResult{Err: engine.NewError(engine.EngineClosed, "the engine is closed")}
 	}
@@ -173,7 +173,7 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	for _, g := range st.takeGoPanics() {
 		out.Stream("stderr", goPanicText(g))
 	}
-	res := e.runCell(ctx, st, req.Code, req.ExecutionCount, req.Silent)
+	res := e.runCellLocked(ctx, st, req.Code, req.ExecutionCount, req.Silent)
 	if len(req.UserExpressions) > 0 {
 		res.UserExpressions = e.userExpressions(ctx, st, req.UserExpressions)
 	}
@@ -193,10 +193,10 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	return res
 }
 
-// runCell runs a cell with magics: the Go code between magic lines runs in
-// order with the magics (line numbers kept), a %%cell magic runs the whole
-// body.
-func (e *Engine) runCell(ctx context.Context, st *state, code string, count int, silent bool) engine.ExecuteResult {
+// runCellLocked runs a cell with magics (e.mu held): the Go code between
+// magic lines runs in order with the magics (line numbers kept), a %%cell
+// magic runs the whole body.
+func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, count int, silent bool) engine.ExecuteResult {
 	if askExit(st, code) {
 		return engine.ExecuteResult{Payloads: []map[string]any{{"source": "ask_exit", "keepkernel": false}}}
 	}
@@ -284,12 +284,12 @@ func (e *Engine) Close() error {
 
 // Complete proposes completions at cursor (in code points).
 func (e *Engine) Complete(code string, cursor int) engine.Completion {
-	return complete.Complete(code, cursor, host{e})
+	return complete.Complete(code, cursor, scope{e})
 }
 
 // Inspect describes the name at cursor; detail is 0 or 1.
 func (e *Engine) Inspect(code string, cursor, detail int) engine.Inspection {
-	return complete.Inspect(code, cursor, detail, host{e})
+	return complete.Inspect(code, cursor, detail, scope{e})
 }
 
 // IsComplete tells whether code is ready to run.

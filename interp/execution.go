@@ -155,7 +155,7 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		if !ok {
 			return nil, false
 		}
-		v, ok := x.e.symbols(p)[name]
+		v, ok := x.st.symbols(p)[name]
 		if !ok || !v.IsValid() || !v.CanInterface() {
 			return nil, false
 		}

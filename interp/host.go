@@ -13,26 +13,31 @@ import (
 	"github.com/gopar/gopar/interp/magic"
 )
 
-// host is the engine as magics (magic.Host) and completion and inspection
-// (complete.Scope) see it, so that *Engine itself exports only what
-// engine.Engine asks for.
+// host is the engine as magics see it (magic.Host, and complete.Scope for
+// their help lines). Magics run within Execute, so every method of host
+// runs with e.mu held.
 type host struct{ e *Engine }
+
+// scope is the engine as Complete and Inspect see it (complete.Scope).
+// They run between cells, without e.mu.
+type scope struct{ e *Engine }
 
 var (
 	_ magic.Host     = host{}
 	_ complete.Scope = host{}
+	_ complete.Scope = scope{}
 )
 
 // RunSource implements magic.Host.
 func (h host) RunSource(ctx context.Context, src string) engine.ExecuteResult {
-	return h.e.runSource(ctx, src)
+	return h.e.runSourceLocked(ctx, src)
 }
 
 // Vars implements magic.Host.
-func (h host) Vars() []magic.Var { return h.e.vars() }
+func (h host) Vars() []magic.Var { return vars(h.Globals()) }
 
 // Reset implements magic.Host.
-func (h host) Reset() error { return h.e.reset() }
+func (h host) Reset() error { return h.e.resetLocked() }
 
 // Output implements magic.Host: the Output of the running (or last) cell.
 func (h host) Output() engine.Output { return h.e.cap.output() }
@@ -41,18 +46,61 @@ func (h host) Output() engine.Output { return h.e.cap.output() }
 func (h host) Scope() complete.Scope { return h }
 
 // Packages implements complete.Scope.
-func (h host) Packages() map[string]string { return h.e.packages() }
+func (h host) Packages() map[string]string { return h.e.st.usablePackages() }
 
 // Symbols implements complete.Scope.
-func (h host) Symbols(path string) map[string]reflect.Value { return h.e.symbols(path) }
+func (h host) Symbols(path string) map[string]reflect.Value { return h.e.st.symbols(path) }
 
 // Globals implements complete.Scope.
-func (h host) Globals() map[string]complete.Global { return h.e.globals() }
+func (h host) Globals() map[string]complete.Global { return h.e.globalsLocked() }
 
-// packages maps the package names cells can use (imported or importable
-// without an import line) to import paths.
-func (e *Engine) packages() map[string]string {
+// Packages implements complete.Scope.
+func (s scope) Packages() map[string]string { return s.e.st.usablePackages() }
+
+// Symbols implements complete.Scope.
+func (s scope) Symbols(path string) map[string]reflect.Value { return s.e.st.symbols(path) }
+
+// Globals implements complete.Scope. The current values of variables are
+// evaluated only if no cell runs (e.mu is free); otherwise types are those
+// seen when the names were defined.
+func (s scope) Globals() map[string]complete.Global {
+	if !s.e.mu.TryLock() {
+		return globals(s.e.st, false)
+	}
+	defer s.e.mu.Unlock()
+	return s.e.globalsLocked()
+}
+
+// runSourceLocked runs Go source as a cell body (no magics) with the
+// output of the running cell, for a magic (e.mu held).
+func (e *Engine) runSourceLocked(ctx context.Context, src string) engine.ExecuteResult {
 	st := e.st
+	count := 0
+	if st.lastCell != nil {
+		count = st.lastCell.count
+	}
+	res := e.run(ctx, st, src, count, false)
+	e.cap.sync()
+	return res
+}
+
+// resetLocked replaces the interpreter by a fresh one, as %reset does
+// (e.mu held): every name defined by cells is forgotten and goroutines
+// started by cells are stopped at their next interpreted step.
+func (e *Engine) resetLocked() error {
+	old := e.st
+	st, err := e.newState()
+	if err != nil {
+		return err
+	}
+	e.st = st
+	stopInterpreter(old)
+	return nil
+}
+
+// usablePackages maps the package names cells can use (imported or
+// importable without an import line) to import paths.
+func (st *state) usablePackages() map[string]string {
 	out := make(map[string]string, len(st.packages)+len(st.imports))
 	for n, p := range st.packages {
 		out[n] = p
@@ -65,8 +113,8 @@ func (e *Engine) packages() map[string]string {
 
 // symbols returns the exported symbols of a preloaded package, as yaegi
 // holds them (a type is a nil pointer to it).
-func (e *Engine) symbols(path string) map[string]reflect.Value {
-	ex := e.st.it.Symbols(path)
+func (st *state) symbols(path string) map[string]reflect.Value {
+	ex := st.it.Symbols(path)
 	for k, v := range ex {
 		if strings.HasPrefix(k, path+"/") || k == path {
 			return v
@@ -75,16 +123,17 @@ func (e *Engine) symbols(path string) map[string]reflect.Value {
 	return nil
 }
 
-// globals returns the top-level names cells have defined, with the current
-// type and value of variables and constants. It is meant to be called
-// between cells (or by a magic); while a cell runs, or while an interrupted
-// cell is still blocked, types are those seen when the names were defined.
-func (e *Engine) globals() map[string]complete.Global {
+// globalsLocked returns the top-level names cells have defined (e.mu
+// held), with the current type and value of variables and constants
+// unless an interrupted cell is still blocked.
+func (e *Engine) globalsLocked() map[string]complete.Global {
 	st := e.st
-	live := e.canEval(st)
-	if live && !e.executing {
-		defer e.mu.Unlock()
-	}
+	return globals(st, st.pruneZombies())
+}
+
+// globals returns the top-level names cells have defined; live, it
+// evaluates the current type and value of variables and constants.
+func globals(st *state, live bool) map[string]complete.Global {
 	out := map[string]complete.Global{}
 	for n, g := range st.globals {
 		cg := complete.Global{Kind: g.kind, Type: g.typ, Signature: g.sig, Doc: g.doc}
@@ -103,21 +152,6 @@ func (e *Engine) globals() map[string]complete.Global {
 	return out
 }
 
-// canEval reports whether names may be evaluated now, and then holds e.mu
-// (unless Execute holds it, for a magic).
-func (e *Engine) canEval(st *state) bool {
-	if !e.executing && !e.mu.TryLock() {
-		return false
-	}
-	if len(st.zombies) > 0 && !st.pruneZombies() {
-		if !e.executing {
-			e.mu.Unlock()
-		}
-		return false
-	}
-	return true
-}
-
 // evalName evaluates a global's name (no side effects).
 func evalName(st *state, name string) (v reflect.Value, ok bool) {
 	defer func() {
@@ -132,11 +166,11 @@ func evalName(st *state, name string) (v reflect.Value, ok bool) {
 	return v, true
 }
 
-// vars lists user variables with their types and (shortened) values, sorted
-// by name.
-func (e *Engine) vars() []magic.Var {
+// vars lists the variables among globals with their types and (shortened)
+// values, sorted by name.
+func vars(globals map[string]complete.Global) []magic.Var {
 	var out []magic.Var
-	for n, g := range e.globals() {
+	for n, g := range globals {
 		if g.Kind != "var" {
 			continue
 		}
@@ -157,40 +191,4 @@ func short(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:max-1]) + "…"
-}
-
-// runSource runs Go source as a cell body (no magics) with the output of
-// the running cell; magics call it through their Host. It may be called
-// from within Execute (by a magic) or on its own.
-func (e *Engine) runSource(ctx context.Context, src string) engine.ExecuteResult {
-	if !e.executing {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-	}
-	st := e.st
-	count := 0
-	if st.lastCell != nil {
-		count = st.lastCell.count
-	}
-	res := e.run(ctx, st, src, count, false)
-	e.cap.sync()
-	return res
-}
-
-// reset replaces the interpreter by a fresh one, as %reset does: every name
-// defined by cells is forgotten and goroutines started by cells are stopped
-// at their next interpreted step.
-func (e *Engine) reset() error {
-	if !e.executing {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-	}
-	old := e.st
-	st, err := e.newState()
-	if err != nil {
-		return err
-	}
-	e.st = st
-	stopInterpreter(old)
-	return nil
 }

@@ -1,10 +1,13 @@
 package interp
 
 import (
+	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/complete"
 )
 
 var _ engine.Engine = (*Engine)(nil)
@@ -26,5 +29,37 @@ func TestEngineExportsOnlyTheContract(t *testing.T) {
 	}
 	if et.NumMethod() != contract.NumMethod() {
 		t.Errorf("*Engine has %d exported methods, engine.Engine %d", et.NumMethod(), contract.NumMethod())
+	}
+}
+
+// TestScopeWhileACellRuns checks that completion's view of the globals
+// does not wait for, nor evaluate names alongside, a running cell (the
+// interpreter is not safe for that): values show again once it ended.
+func TestScopeWhileACellRuns(t *testing.T) {
+	e := newEngine(t)
+	mustRun(t, e, "counter := 1")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan engine.ExecuteResult, 1)
+	go func() {
+		done <- e.Execute(ctx, engine.ExecuteRequest{Code: "counter = 2\nfmt.Println(\"READY\")\nselect {}"}, &testOutput{ready: ready})
+	}()
+	<-ready
+	got := make(chan complete.Global, 1)
+	go func() { got <- scope{e}.Globals()["counter"] }()
+	select {
+	case g := <-got:
+		if g.Value != "" || g.Type == nil || g.Type.String() != "int" {
+			t.Errorf("while a cell runs: counter = %+v, want its type and no value", g)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("scope.Globals waits for the running cell")
+	}
+	cancel()
+	if res := <-done; res.Err == nil || res.Err.Kind != engine.Interrupt {
+		t.Fatalf("want Interrupt, got %+v", res.Err)
+	}
+	if g := (scope{e}).Globals()["counter"]; g.Value != "2" {
+		t.Errorf("between cells: counter = %+v, want value 2", g)
 	}
 }
