@@ -3,14 +3,13 @@ package interp
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/complete"
 )
-
-var _ engine.Engine = (*Engine)(nil)
 
 // TestEngineExportsOnlyTheContract checks that *Engine's exported methods
 // are exactly engine.Engine's: magics and completion reach the rest of the
@@ -63,3 +62,30 @@ func TestScopeWhileACellRuns(t *testing.T) {
 		t.Errorf("between cells: counter = %+v, want value 2", g)
 	}
 }
+
+// TestMagics checks that magic lines run in order with the Go code around
+// them, keep line numbers, and that %reset forgets definitions.
+func TestMagics(t *testing.T) {
+	e := newEngine(t)
+	res, out := exec(t, e, "a := 2\n%time a * 21\nfmt.Println(\"after\", a)")
+	if res.Err != nil || !strings.Contains(out.text("stdout"), "after 2") {
+		t.Fatalf("%v stdout %q", res.Err, out.text("stdout"))
+	}
+	res, _ = exec(t, e, "%who\nb := 1\n\nundefinedName")
+	if res.Err == nil || !strings.Contains(res.Err.Value, "4:1") {
+		t.Fatalf("line numbers after a magic: %+v", res.Err)
+	}
+	exec(t, e, "%reset")
+	if res, _ := exec(t, e, "a"); res.Err == nil {
+		t.Fatal("a still defined after %reset")
+	}
+	if c := e.Complete("strings.ToUp", 12); len(c.Matches) == 0 || c.Matches[0] != "ToUpper" {
+		t.Fatalf("completion: %+v", c)
+	}
+	mustRun(t, e, "// Triple triples.\nfunc Triple(x int) int { return 3 * x }")
+	if in := e.Inspect("Triple", 3, 0); !in.Found || !strings.Contains(in.Data["text/plain"].(string), "Triple triples") {
+		t.Fatalf("inspect: %+v", in)
+	}
+}
+
+var _ engine.Engine = (*Engine)(nil)
