@@ -2,7 +2,9 @@ package interp
 
 import (
 	"context"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,5 +102,82 @@ func TestInterruptStopsBackgroundGoroutines(t *testing.T) {
 	}
 	if res, out := exec(t, e, "1"); res.Err != nil || strings.Contains(out.text("stderr"), "panic") {
 		t.Fatalf("after interrupting a parlib goroutine: %v %q", res.Err, out.text("stderr"))
+	}
+}
+
+// newBlockingEngine is an engine with a compiled package native whose
+// Wait blocks until release is called (at the latest when the test ends),
+// as I/O would: an interrupt cannot stop it. entered is closed when Wait
+// is first called.
+func newBlockingEngine(t *testing.T) (e *Engine, entered <-chan struct{}, release func()) {
+	in, out := make(chan struct{}), make(chan struct{})
+	var once, onceIn sync.Once
+	release = func() { once.Do(func() { close(out) }) }
+	wait := func() bool {
+		onceIn.Do(func() { close(in) })
+		<-out
+		return true
+	}
+	e = newEngineWith(t, map[string]reflect.Value{"Wait": reflect.ValueOf(wait)})
+	t.Cleanup(release) // before the engine closes
+	return e, in, release
+}
+
+// interruptWhen runs code and interrupts it once ready is closed.
+func interruptWhen(t *testing.T, e *Engine, code string, ready <-chan struct{}) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan engine.ExecuteResult, 1)
+	go func() { done <- e.Execute(ctx, engine.ExecuteRequest{Code: code}, &testOutput{}) }()
+	<-ready
+	cancel()
+	if res := <-done; res.Err == nil || res.Err.Kind != engine.Interrupt {
+		t.Fatalf("want Interrupt, got %+v", res.Err)
+	}
+}
+
+// TestInterruptedTopLevelWaitsForCompiledCall checks that after a cell was
+// interrupted in a top-level call of compiled code, the next cell waits
+// (saying so) until that call returns: yaegi runs top-level statements in
+// the interpreter's global frame, which the next evaluation revives, so
+// the rest of the interrupted statement (here the !) would otherwise run.
+func TestInterruptedTopLevelWaitsForCompiledCall(t *testing.T) {
+	e, entered, release := newBlockingEngine(t)
+	mustRun(t, e, "intact := true")
+	interruptWhen(t, e, "intact = !native.Wait()", entered)
+	waiting := make(chan struct{})
+	out := &testOutput{ready: waiting, marker: "waiting for an interrupted cell"}
+	done := make(chan engine.ExecuteResult, 1)
+	go func() { done <- e.Execute(context.Background(), engine.ExecuteRequest{Code: "intact"}, out) }()
+	select {
+	case <-waiting:
+	case res := <-done:
+		t.Fatalf("the next cell ran while the interrupted call still blocked: %q %v", resultText(res), res.Err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the next cell neither ran nor said it waits")
+	}
+	release()
+	if res := <-done; res.Err != nil || resultText(res) != "true" {
+		t.Fatalf("after the call returned: intact = %q (err %v), want true", resultText(res), res.Err)
+	}
+}
+
+// TestGoroutineOfInterruptedCellIsNoZombie checks that a goroutine started
+// by the interrupted statement itself and blocked in compiled code does
+// not make the next cell wait, as the statement's own goroutine would
+// (goroutines started by cells carry a pprof label of their own).
+func TestGoroutineOfInterruptedCellIsNoZombie(t *testing.T) {
+	e, entered, _ := newBlockingEngine(t)
+	interruptWhen(t, e, "if true {\n\tgo native.Wait()\n\tselect {}\n}", entered)
+	out := &testOutput{}
+	done := make(chan engine.ExecuteResult, 1)
+	go func() { done <- e.Execute(context.Background(), engine.ExecuteRequest{Code: "1"}, out) }()
+	select {
+	case res := <-done:
+		if res.Err != nil || strings.Contains(out.text("stderr"), "waiting") {
+			t.Errorf("next cell: %v, stderr %q", res.Err, out.text("stderr"))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the next cell waits for a goroutine the interrupted cell started")
 	}
 }

@@ -89,3 +89,17 @@ func TestMagics(t *testing.T) {
 }
 
 var _ engine.Engine = (*Engine)(nil)
+
+// TestResetStopsGoroutines checks that %reset stops the goroutines that
+// cells started in the interpreter it replaces (their deferred calls run).
+func TestResetStopsGoroutines(t *testing.T) {
+	stopped := make(chan struct{})
+	e := newEngineWith(t, map[string]reflect.Value{"Stopped": reflect.ValueOf(func() { close(stopped) })})
+	mustRun(t, e, "go func() { defer native.Stopped(); for { time.Sleep(time.Millisecond) } }()")
+	mustRun(t, e, "%reset")
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a goroutine of the replaced interpreter still runs")
+	}
+}

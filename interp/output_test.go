@@ -71,3 +71,18 @@ func TestNativeOutput(t *testing.T) {
 		t.Fatalf("stdout %q stderr %q", out.text("stdout"), out.text("stderr"))
 	}
 }
+
+// TestYaegiNilTypeLogIsDropped checks that the line yaegi logs through the
+// standard logger before it panics with "nil type" does not reach the
+// cell's stderr: the panic is reported as the cell's error.
+func TestYaegiNilTypeLogIsDropped(t *testing.T) {
+	e := newEngine(t)
+	mustRun(t, e, "func upTo(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := range n { if !yield(i) { return } } } }")
+	res, out := exec(t, e, "func first() int { for v := range upTo(3) { return v }; return -1 }")
+	if res.Err == nil || res.Err.Kind != engine.Unsupported {
+		t.Fatalf("want UnsupportedError, got %+v", res.Err)
+	}
+	if s := out.text("stderr"); strings.Contains(s, "nil type") {
+		t.Errorf("yaegi's log line reached stderr: %q", s)
+	}
+}
