@@ -47,6 +47,18 @@
 // compiled code except through the interfaces yaegi wraps (fmt.Stringer,
 // error, ...), so a result's display methods (HTML, Markdown, SVG, PNG, ...)
 // are called by the engine; os.Exit and log.Fatal panic instead of exiting.
+//
+// Reading the code: engine.go is the public API (New, Execute, Close, and
+// Complete/Inspect/IsComplete); host.go what magics and completion see of
+// the engine; state.go the interpreter and what the engine knows of it;
+// runtime.go package __gopar, which rewritten cells call. A cell goes
+// through execution.go (the pipeline; cell.go splits it into units),
+// imports.go, decls.go, funcs.go and define.go (top-level :=), each unit
+// rewritten by rewrite.go and rewrite_loops.go and evaluated by eval.go
+// (which also handles interrupts); errors.go words failures, result.go
+// renders the result, output.go captures stdout and stderr. WORKAROUNDS.md
+// maps each workaround of yaegi's limits to its reason and the test that
+// pins it.
 package interp
 
 import (
