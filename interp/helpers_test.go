@@ -2,6 +2,7 @@ package interp
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,8 @@ type testOutput struct {
 	displays []engine.Display
 	clears   int
 	input    func(prompt string) (string, error)
-	ready    chan struct{} // closed when "READY" is printed, if not nil
+	ready    chan struct{} // closed when marker is printed, if not nil
+	marker   string        // what closes ready ("READY" if empty)
 }
 
 type streamPart struct{ name, text string }
@@ -25,7 +27,11 @@ type streamPart struct{ name, text string }
 func (o *testOutput) Stream(name, text string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.ready != nil && strings.Contains(text, "READY") {
+	marker := o.marker
+	if marker == "" {
+		marker = "READY"
+	}
+	if o.ready != nil && strings.Contains(text, marker) {
 		close(o.ready)
 		o.ready = nil
 	}
@@ -71,6 +77,18 @@ func (o *testOutput) text(name string) string {
 func newEngine(t *testing.T) *Engine {
 	t.Helper()
 	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// newEngineWith is newEngine with one more compiled package, native
+// (import path gopar.test/native), holding the given symbols.
+func newEngineWith(t *testing.T, native map[string]reflect.Value) *Engine {
+	t.Helper()
+	e, err := New(Options{Symbols: map[string]map[string]reflect.Value{"gopar.test/native/native": native}})
 	if err != nil {
 		t.Fatal(err)
 	}

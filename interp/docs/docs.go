@@ -142,14 +142,3 @@ func Methods(pkgPath, typeName string) []Entry {
 	}
 	return res
 }
-
-// Paths returns the import paths of all documented packages, sorted.
-func Paths() []string {
-	m := load()
-	res := make([]string, 0, len(m))
-	for p := range m {
-		res = append(res, p)
-	}
-	sort.Strings(res)
-	return res
-}

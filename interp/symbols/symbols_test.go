@@ -2,10 +2,12 @@ package symbols
 
 import (
 	"go/ast"
+	"go/build/constraint"
 	"go/parser"
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,11 +51,11 @@ func exportedNames(t *testing.T, dir string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, path, src, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := f.Comments; len(c) > 0 && strings.Contains(c[0].Text(), "go:build") {
+		if constrained(f) {
 			continue // platform-specific files: the table holds one platform's
 		}
 		for _, d := range f.Decls {
@@ -84,4 +86,41 @@ func exportedNames(t *testing.T, dir string) []string {
 		t.Fatalf("no exported names found in %s", dir)
 	}
 	return names
+}
+
+// constrained reports whether f has a //go:build line.
+func constrained(f *ast.File) bool {
+	for _, g := range f.Comments {
+		if g.Pos() > f.Package {
+			break // build constraints come before the package clause
+		}
+		for _, c := range g.List {
+			if constraint.IsGoBuild(c.Text) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestExportedNamesSkipsConstrainedFiles checks that exportedNames leaves
+// out files with build constraints, also below another comment, and keeps
+// the others.
+func TestExportedNamesSkipsConstrainedFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"all.go":   "// Package p is a package.\npackage p\n\nfunc All() {}\n",
+		"unix.go":  "//go:build unix\n\npackage p\n\nfunc OnUnix() {}\n",
+		"other.go": "// Copyright notice.\n\n//go:build !unix\n\npackage p\n\nfunc Elsewhere() {}\n",
+		"note.go":  "package p\n\n//go:build ignored: below the package clause\n\nvar Note = 1\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := exportedNames(t, dir)
+	slices.Sort(got)
+	if want := []string{"All", "Note"}; !slices.Equal(got, want) {
+		t.Errorf("exportedNames = %v, want %v", got, want)
+	}
 }

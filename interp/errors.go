@@ -1,0 +1,347 @@
+package interp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/scanner"
+	"go/token"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+
+	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/parlib"
+)
+
+// Errors in the user's terms: yaegi's messages and panics become
+// engine.Errors that point at the cell and line, show the source line with
+// a caret, add advice where yaegi words things poorly, and give a panic's
+// call chain through cells.
+
+// cellError is a failure of one chunk, already in the user's terms.
+type cellError struct{ err *engine.Error }
+
+func (c cellError) Error() string { return c.err.Error() }
+
+var errPosRE = regexp.MustCompile(`^(?:[^\s:]*:)?(\d+):(\d+): (.*)`)
+
+// describe turns an Eval failure into a user error.
+func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *engine.Error {
+	if errors.Is(err, errInterrupted) {
+		return interruptError()
+	}
+	var p yaegi.Panic
+	if errors.As(err, &p) {
+		if s, ok := p.Value.(string); ok && (s == "nil type" || s == "nil reflect type") {
+			return e.unsupported(c)
+		}
+		return e.panicError(ctx, st, p.Value)
+	}
+	var y yaegiCrash
+	if errors.As(err, &y) {
+		if s, ok := y.value.(string); ok && (s == "nil type" || s == "nil reflect type") {
+			return e.unsupported(c)
+		}
+		return engine.NewError(engine.InterpreterError, fmt.Sprint(y.value),
+			"the interpreter failed on this cell: "+fmt.Sprint(y.value))
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	if m := undefinedTypeParamRE.FindStringSubmatch(errPosRE.ReplaceAllString(msg, "$3")); m != nil {
+		return stdGenericError(c, m[1])
+	}
+	if m := errPosRE.FindStringSubmatch(msg); m != nil {
+		l, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		if off, ok := c.cellOffset(l, col); ok {
+			line, cc := off2pos(c.cell.src, off)
+			msg := e.hint(st, c, line, m[3])
+			if name, ok := strings.CutPrefix(msg, "undefined: "); ok && strings.Contains(m[3], "definition loop") {
+				if at := identColumn(srcLine(c.cell.src, line), name); at > 0 {
+					cc = at
+				}
+			}
+			return e.compileError(c.cell, line, cc, engine.CompileError, msg)
+		}
+		return engine.NewError(engine.CompileError, m[3], m[3])
+	}
+	return engine.NewError(engine.CompileError, msg, msg)
+}
+
+var (
+	undefinedTypeParamRE = regexp.MustCompile(`^undefined type for (\w+)$`)
+	stdGenericCallRE     = regexp.MustCompile(`\b(slices|maps)\.(\w+)\s*\(`)
+)
+
+// stdGenericError explains yaegi's "undefined type for E": it cannot infer
+// a type parameter that no argument gives directly, as in the standard
+// library's slices.Equal[S ~[]E, E comparable](s1, s2 S).
+func stdGenericError(c *chunk, param string) *engine.Error {
+	msg := "the interpreter cannot infer the type parameter " + param + " of a generic function"
+	if m := stdGenericCallRE.FindStringSubmatch(c.text); m != nil {
+		fn := m[1] + "." + m[2]
+		example := "slices.Equal[[]int, int](a, b)"
+		if m[1] == "maps" {
+			example = "maps.Clone[map[string]int, string, int](m)"
+		}
+		msg = "the interpreter cannot infer the type parameter " + param + " of " + fn +
+			" (generic functions of the standard library's slices and maps packages often need explicit type arguments in cells): " +
+			"give them, the slice or map type first, then its key and element types, e.g. " + example + "; or write a loop"
+	} else {
+		msg += ": give the type arguments explicitly, e.g. F[int](...)"
+	}
+	return engine.NewError(engine.CompileError, msg)
+}
+
+func interruptError() *engine.Error {
+	return engine.NewError(engine.Interrupt, "the cell was interrupted",
+		"Interrupt: the cell was interrupted; what earlier cells defined is kept. "+
+			"Goroutines started by cells are stopped too.")
+}
+
+// unsupported explains yaegi's "nil type" crash.
+func (e *Engine) unsupported(c *chunk) *engine.Error {
+	msg := "the interpreter does not support a construct in this code (yaegi crashed with \"nil type\")"
+	if strings.Contains(c.text, "range") {
+		msg += ". It is likely a range loop: over an integer whose type the engine cannot see " +
+			"(write for i := 0; i < n; i++), or over an iterator function that is not a function " +
+			"defined in a cell, or whose body returns or jumps to a label (call the iterator with " +
+			"a yield func instead: seq(func(v T) bool { ...; return true }))"
+	} else if strings.Contains(c.text, "[") {
+		msg += "; generic code: try giving the type arguments explicitly"
+	}
+	return engine.NewError(engine.Unsupported, msg, msg)
+}
+
+// hint adds advice to compile errors the interpreter words poorly.
+func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
+	text := srcLine(c.cell.src, line)
+	for n, g := range st.globals {
+		if g.generic && (strings.Contains(text, n+"(") || strings.Contains(text, n+"[")) {
+			return msg + " (the interpreter's type inference for generic functions is limited: " +
+				"give the type arguments explicitly, e.g. " + n + "[int](...))"
+		}
+	}
+	if sel, ok := strings.CutPrefix(msg, "undefined selector: "); ok && (strings.HasPrefix(sel, "slices.") || strings.HasPrefix(sel, "maps.")) {
+		return msg + " (the interpreter has only part of the generic slices and maps packages: no sorting, Min, Max, " +
+			"BinarySearch, Keys or Values; use sort.Ints, sort.Float64s, sort.Strings, sort.Slice, or a loop)"
+	}
+	if strings.Contains(msg, "definition loop") {
+		if n := undefinedOnLine(st, c.cell.src, text); n != "" {
+			return "undefined: " + n
+		}
+		return msg + " (often an undefined name on this line)"
+	}
+	return msg
+}
+
+// universe holds Go's predeclared names and the engine's own.
+var universe = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`append cap clear close complex copy delete imag len make max min new panic print println
+		real recover bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64
+		rune string uint uint8 uint16 uint32 uint64 uintptr any true false iota nil __gopar`) {
+		universe[n] = true
+	}
+}
+
+// undefinedOnLine finds a name used on a line of a cell that nothing
+// defines: yaegi reports some undefined names as a "definition loop".
+func undefinedOnLine(st *state, cell, line string) string {
+	defined := map[string]bool{}
+	var s scanner.Scanner
+	fs := token.NewFileSet()
+	f := fs.AddFile("", -1, len(cell))
+	s.Init(f, []byte(cell), nil, 0)
+	var prev token.Token
+	var idents []string
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if tok == token.DEFINE || tok == token.VAR || tok == token.CONST || tok == token.TYPE || tok == token.FUNC {
+			for _, n := range idents {
+				defined[n] = true
+			}
+		}
+		if tok == token.IDENT && (prev == token.VAR || prev == token.CONST || prev == token.TYPE || prev == token.FUNC) {
+			defined[lit] = true
+		}
+		switch tok {
+		case token.IDENT:
+			if prev != token.PERIOD {
+				idents = append(idents, lit)
+			}
+		case token.COMMA:
+		default:
+			idents = idents[:0]
+		}
+		prev = tok
+	}
+	// Parameters and other local names: any identifier followed by a type
+	// is too much to track; names used only on this line are checked.
+	s.Init(fs.AddFile("", -1, len(line)), []byte(line), nil, 0)
+	prev = token.ILLEGAL
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			return ""
+		}
+		if tok == token.IDENT && prev != token.PERIOD && !universe[lit] && !defined[lit] &&
+			st.globals[lit] == nil && st.imports[lit] == "" && st.packages[lit] == "" {
+			return lit
+		}
+		prev = tok
+	}
+}
+
+// identColumn is the 1-based column of identifier name in line (0 if absent).
+func identColumn(line, name string) int {
+	isID := func(b byte) bool {
+		return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+	}
+	for i := 0; ; {
+		j := strings.Index(line[i:], name)
+		if j < 0 {
+			return 0
+		}
+		j += i
+		end := j + len(name)
+		if (j == 0 || !isID(line[j-1])) && (end == len(line) || !isID(line[end])) {
+			return j + 1
+		}
+		i = end
+	}
+}
+
+// compileError formats an error at a cell position with the source line and
+// a caret.
+func (e *Engine) compileError(cr *cellRec, line, col int, kind engine.Kind, msg string) *engine.Error {
+	text := srcLine(cr.src, line)
+	caret := []byte{}
+	for i := 0; i < col-1 && i < len(text); i++ {
+		if text[i] == '\t' {
+			caret = append(caret, '\t')
+		} else {
+			caret = append(caret, ' ')
+		}
+	}
+	where := fmt.Sprintf("In [%d] line %d:%d", cr.count, line, col)
+	if cr.count == 0 {
+		where = fmt.Sprintf("line %d:%d", line, col)
+	}
+	return engine.NewError(kind, fmt.Sprintf("%d:%d: %s", line, col, msg),
+		where+": "+msg, "    "+text, "    "+string(caret)+"^")
+}
+
+// panicError describes a panic of the cell's code with the user's call chain.
+func (e *Engine) panicError(ctx context.Context, st *state, v any) *engine.Error {
+	lines := st.takePanicLines()
+	st.mu.Lock()
+	trace := st.traceLocked(lines)
+	st.mu.Unlock()
+	kind := engine.Panic
+	val := fmt.Sprint(v)
+	switch x := v.(type) {
+	case exitError:
+		kind = engine.Exit
+	case runtime.Error:
+		kind = engine.RuntimeError
+		val = strings.TrimPrefix(x.Error(), "runtime error: ")
+	case error:
+		if errors.Is(x, errInterrupted) || (errors.Is(x, parlib.ErrCanceled) && ctx.Err() != nil) {
+			return interruptError()
+		}
+	}
+	tb := []string{string(kind) + ": " + val}
+	if len(trace) > 0 {
+		tb = append(tb, "", "Call chain (innermost first):")
+		tb = append(tb, trace...)
+	}
+	return engine.NewError(kind, val, tb...)
+}
+
+var panicFuncRE = regexp.MustCompile(`^main\.([\w.]*)\(\.\.\.\)$`)
+
+// traceLocked maps yaegi's panic lines to cells and lines (st.mu held).
+func (st *state) traceLocked(lines []panicLine) []string {
+	var out []string
+	for _, pl := range lines {
+		cr := st.cellAt(pl.line)
+		if cr == nil {
+			continue
+		}
+		l := pl.line - cr.base
+		fn := ""
+		for _, d := range st.defs {
+			if d.cell == cr && l >= d.line0 && l <= d.line1 {
+				fn = ", in " + d.name
+			}
+		}
+		if m := panicFuncRE.FindStringSubmatch(pl.what); fn == "" && m != nil && m[1] != "" && !strings.Contains(m[1], "func") {
+			fn = ", in " + m[1]
+		}
+		where := fmt.Sprintf("  In [%d] line %d%s:", cr.count, l, fn)
+		if cr.count == 0 {
+			where = fmt.Sprintf("  line %d%s:", l, fn)
+		}
+		out = append(out, where, "      "+strings.TrimSpace(srcLine(cr.src, l)))
+	}
+	return out
+}
+
+func (st *state) addPanicLine(file string, line, col int, what string) {
+	st.mu.Lock()
+	st.panicLines = append(st.panicLines, panicLine{file, line, col, what})
+	st.mu.Unlock()
+}
+
+func (st *state) takePanicLines() []panicLine {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	l := st.panicLines
+	st.panicLines = nil
+	return l
+}
+
+// goPanic records a panic recovered in a goroutine started by a cell.
+func (st *state) goPanic(r any) {
+	if r == errInterrupted {
+		return // the goroutine was stopped by an interrupt
+	}
+	if err, ok := r.(error); ok && errors.Is(err, parlib.ErrCanceled) {
+		return
+	}
+	lines := st.takePanicLines()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.goPanics = append(st.goPanics, goPanic{value: r, trace: st.traceLocked(lines), cell: st.curCell})
+}
+
+func (st *state) takeGoPanics() []goPanic {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	g := st.goPanics
+	st.goPanics = nil
+	return g
+}
+
+func goPanicText(g goPanic) string {
+	where := ""
+	if g.cell != nil {
+		where = fmt.Sprintf(" (started by In [%d])", g.cell.count)
+	}
+	s := fmt.Sprintf("panic in a goroutine%s: %v\n", where, g.value)
+	for _, t := range g.trace {
+		s += t + "\n"
+	}
+	return s
+}

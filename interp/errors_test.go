@@ -1,0 +1,60 @@
+package interp
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopar/gopar/engine"
+)
+
+// TestGoroutinePanic checks that a panic in a goroutine started by a cell
+// does not kill the process and is reported in that cell or the next one.
+func TestGoroutinePanic(t *testing.T) {
+	e := newEngine(t)
+	res, _ := exec(t, e, "done := make(chan bool)\ngo func() { defer close(done); panic(\"in go\") }()\n<-done\ntime.Sleep(10*time.Millisecond)")
+	if res.Err == nil || res.Err.Kind != engine.Panic || !strings.Contains(res.Err.Value, "in go") {
+		t.Fatalf("want the goroutine panic as the cell's error, got %+v", res.Err)
+	}
+	// A goroutine that panics after its cell ended: reported by the next cell.
+	mustRun(t, e, "go func() { time.Sleep(20 * time.Millisecond); var m map[int]int; m[0] = 1 }()")
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasGoPanic(e) {
+		if time.Now().After(deadline) {
+			t.Fatal("goroutine panic never recorded")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	res, out := exec(t, e, "1")
+	if res.Err != nil || !strings.Contains(out.text("stderr"), "nil map") {
+		t.Fatalf("late goroutine panic not reported: err %v stderr %q", res.Err, out.text("stderr"))
+	}
+	// go with a compiled function and hoisted arguments.
+	r, _ := mustRun(t, e, "ch := make(chan int, 1)\nv := 5\nsend := func(c chan int, x int) { c <- x }\ngo send(ch, v)\nv = 6\n<-ch")
+	if r != "5" {
+		t.Fatalf("go statement arguments must be evaluated at the go statement: got %s", r)
+	}
+}
+
+func hasGoPanic(e *Engine) bool {
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	return len(e.st.goPanics) > 0
+}
+
+// TestPanicTraceOnlyUserFrames checks that a panic's call chain names only
+// cells on the way to the panic: the statement-mode wrapper yaegi reports
+// must not be mistaken for the first cell's line 1.
+func TestPanicTraceOnlyUserFrames(t *testing.T) {
+	e := newEngine(t)
+	exec(t, e, "import \"strings\"\nx := strings.Repeat(\"a\", 2)")
+	exec(t, e, "func boom() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}")
+	res, _ := exec(t, e, "z := 3\nboom()")
+	if res.Err == nil {
+		t.Fatal("no error from a nil-map write")
+	}
+	tb := strings.Join(res.Err.Traceback, "\n")
+	if !strings.Contains(tb, "in boom") || strings.Contains(tb, `import "strings"`) {
+		t.Errorf("call chain names the wrong cells:\n%s", tb)
+	}
+}

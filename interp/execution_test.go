@@ -1,0 +1,233 @@
+package interp
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestCells runs sequences of cells in one engine and checks each cell's
+// result, stdout, or error.
+func TestCells(t *testing.T) {
+	type cell struct {
+		code   string
+		result string // expected text/plain result ("" = none)
+		stdout string // expected stdout (checked when not "")
+		ename  string // expected error name ("" = success)
+		errHas string // substring of the traceback
+	}
+	cases := []struct {
+		name  string
+		cells []cell
+	}{
+		{"mixed cell", []cell{{code: `import "fmt"
+var wg sync.WaitGroup
+const k = 2
+type P struct{ X int }
+func (p P) Double() int { return p.X * k }
+s := 0
+for i := 0; i < 4; i++ {
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = i }()
+	s += i
+}
+wg.Wait()
+fmt.Println("sum", s)
+P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
+		{"no result after statement", []cell{{code: "x := 3\nx++", result: ""}}},
+		{"no result for call without value", []cell{{code: "func f() {}\nf()", result: ""}}},
+		{"fmt.Println shows no result", []cell{{code: `fmt.Println("a")`, result: "", stdout: "a\n"}}},
+		{"multiple values", []cell{{code: "func two() (int, error) { return 7, nil }\ntwo()", result: "(7, <nil>)"}}},
+		{"string result quoted", []cell{{code: `strings.Repeat("ab", 2)`, result: `"abab"`}}},
+		{"re-run cell", []cell{
+			{code: "n := 1\nfunc f() int { return n }\ntype T struct{ A int }\nf()", result: "1"},
+			{code: "n := 1\nfunc f() int { return n }\ntype T struct{ A int }\nf()", result: "1"},
+		}},
+		{"redefined func seen by earlier callers", []cell{
+			{code: "func inner() int { return 1 }\nfunc outer() int { return inner() * 10 }\nouter()", result: "10"},
+			{code: "func inner() int { return 2 }\nouter()", result: "20"},
+		}},
+		{"redefined func with new signature", []cell{
+			{code: "func h() int { return 1 }\nfunc user() int { return h() }\nuser()", result: "1"},
+			{code: "func h() int64 { return 5 }\nh()", result: "5"},
+		}},
+		{"redeclared variable seen by functions", []cell{
+			{code: "limit := 10\nfunc lim() int { return limit }\nlim()", result: "10"},
+			{code: "limit := 20\nlim()", result: "20"},
+		}},
+		{"redefined method", []cell{
+			{code: "type M struct{}\nfunc (M) Name() string { return \"one\" }\nM{}.Name()", result: `"one"`},
+			{code: "func (M) Name() string { return \"two\" }\nM{}.Name()", result: `"two"`},
+		}},
+		{"type redefinition", []cell{
+			{code: "type Shape struct{ A int }", result: ""},
+			{code: "type Shape struct{ A int }\nShape{1}", result: "{A:1}"},
+			{code: "// Shape is a shape.\ntype Shape struct {\n\tA int // the A\n}", result: ""},
+			{code: "type Shape struct{ A, B int }", ename: "CompileError", errHas: "%reset"},
+		}},
+		{"forward references in one cell", []cell{
+			{code: "func a() int { return b() + 1 }\nfunc b() int { return 41 }\na()", result: "42"},
+		}},
+		{"import twice", []cell{
+			{code: `import "fmt"`},
+			{code: "import (\n\t\"fmt\"\n\t\"math\"\n)\nfmt.Sprint(math.Sqrt(4))", result: `"2"`},
+		}},
+		{"auto-import", []cell{
+			{code: `strings.ToUpper("go") + strconv.Itoa(1)`, result: `"GO1"`},
+			{code: `sort.Ints([]int{2, 1}); math.Pi > 3`, result: "true"},
+		}},
+		{"gopar packages without import", []cell{
+			{code: `parlib.ErrCanceled != nil`, result: "true"},
+			{code: `p := plot.New(); p != nil`, result: "true"},
+			{code: `m := mat.NewDense(2, 2, []float64{1, 2, 3, 4}); m.At(1, 0)`, result: "3"},
+		}},
+		{"loop variable per iteration", []cell{
+			{code: "var fs []func() int\nfor i := 0; i < 3; i++ { fs = append(fs, func() int { return i }) }\nfs[0]() + fs[1]()*10 + fs[2]()*100", result: "210"},
+			{code: "var gs []func() string\nfor _, s := range []string{\"a\", \"b\"} { gs = append(gs, func() string { return s }) }\ngs[0]() + gs[1]()", result: `"ab"`},
+		}},
+		{"loop variable in goroutines", []cell{
+			{code: "var mu sync.Mutex\nseen := map[int]bool{}\nvar wg sync.WaitGroup\nfor i := 0; i < 50; i++ {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); time.Sleep(time.Millisecond); mu.Lock(); seen[i] = true; mu.Unlock() }()\n}\nwg.Wait()\nlen(seen)", result: "50"},
+			{code: "clear(seen)\nfor _, v := range []int{1, 2, 3, 4} {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); time.Sleep(time.Millisecond); mu.Lock(); seen[v] = true; mu.Unlock() }()\n}\nwg.Wait()\nlen(seen)", result: "4"},
+		}},
+		{"loop variable inside a function", []cell{
+			{code: "func mk() []func() int { var fs []func() int; for i := range 3 { fs = append(fs, func() int { return i }) }; return fs }\nfs := mk()\nfs[0]() + fs[2]()*10", result: "20"},
+		}},
+		{"range over int", []cell{
+			{code: "t := 0\nfor i := range 10 { t += i }\nt", result: "45"},
+			{code: "n := int64(4)\nc := 0\nfor range n { c++ }\nc", result: "4"},
+			{code: "func count(n int) int { c := 0; for i := range n { c += i }; return c }\ncount(5)", result: "10"},
+		}},
+		{"range over function", []cell{
+			{code: "func upTo(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := range n { if !yield(i) { return } } } }\nfunc pairs(yield func(string, int) bool) { _ = yield(\"a\", 1) && yield(\"b\", 2) }", result: ""},
+			{code: "s := 0\nfor v := range upTo(10) {\n\tif v == 2 { continue }\n\tif v == 5 { break }\n\ts += v\n}\ns", result: "8"},
+			{code: "out := \"\"\nfor k, v := range pairs { out += k + strconv.Itoa(v) }\nout", result: `"a1b2"`},
+			{code: "func first() int { for v := range upTo(3) { return v }; return -1 }", ename: "UnsupportedError", errHas: "yield func"},
+		}},
+		{"generic function", []cell{
+			{code: "func Sum[T int | float64](s []T) T { var t T; for _, v := range s { t += v }; return t }\nSum([]float64{1.5, 2})", result: "3.5"},
+			{code: "func Map[T, U any](s []T, f func(T) U) []U { var r []U; for _, v := range s { r = append(r, f(v)) }; return r }\nMap([]int{1}, func(x int) string { return \"s\" })", ename: "CompileError", errHas: "type arguments explicitly"},
+			{code: "Map[int, string]([]int{1, 2}, func(x int) string { return strconv.Itoa(x) })", result: `["1" "2"]`},
+		}},
+		{"compile error position", []cell{
+			{code: "x := 1\n\ty := x +\n\t\tundefinedThing", ename: "CompileError", errHas: "In [@] line 3:3: undefined: undefinedThing\n    \t\tundefinedThing\n    \t\t^"},
+			{code: "z := undefinedName + 1", ename: "CompileError", errHas: "line 1:6: undefined: undefinedName"},
+		}},
+		{"syntax error position", []cell{
+			{code: "a := 1\nb := (a +\n", ename: "SyntaxError", errHas: "line 3"},
+		}},
+		{"panic with call chain", []cell{
+			{code: "func boom() { panic(\"bad\") }\nfunc mid() { boom() }", result: ""},
+			{code: "\nmid()", ename: "panic", errHas: "line 1, in boom"},
+		}},
+		{"runtime error", []cell{
+			{code: "var m map[string]int\nm[\"a\"] = 1", ename: "runtime error", errHas: "nil map"},
+		}},
+		{"os.Exit intercepted", []cell{
+			{code: "os.Exit(2)", ename: "Exit", errHas: "os.Exit(2)"},
+			{code: "1 + 1", result: "2"},
+		}},
+		{"func main is an ordinary function", []cell{
+			{code: "func main() { fmt.Println(\"main ran\") }", result: "", stdout: ""},
+			{code: "fmt.Print(\"one\")\n1", result: "1", stdout: "one"}, // main did not run
+			{code: "main()", stdout: "main ran\n"},
+		}},
+		{"top-level defer refused", []cell{
+			{code: "defer fmt.Println(\"x\")", ename: "CompileError", errHas: "put it inside a func"},
+			{code: "fmt.Print(\"two\")\n2", result: "2", stdout: "two"}, // no deferred call ran
+		}},
+		{"embedded methods and Stringer types", []cell{
+			{code: "type Base struct{ ID int }\nfunc (b Base) Describe() string { return fmt.Sprint(\"id \", b.ID) }\ntype Item struct {\n\tBase\n\tName string\n}\nItem{Base{7}, \"x\"}.Describe()", result: `"id 7"`},
+			{code: "type Celsius float64\nfunc (c Celsius) String() string { return fmt.Sprintf(\"%.1f°C\", float64(c)) }\nvar c Celsius = 21.5\nc", result: "21.5°C"},
+		}},
+		{"min and max like Go's builtins", []cell{
+			{code: "x := min(3, 4)\nx", result: "3"},
+			{code: "y := max(2.5, 1)\ny", result: "2.5"},
+			{code: "h := min(1, 2.5)\nh + 0.25", result: "1.25"}, // an untyped float constant
+			{code: "f := 2.0\nmax(1, f)", result: "2"},
+			{code: "min(2, int64(3))", result: "2"},
+			{code: "s := min(\"b\", \"a\", \"c\")\ns", result: `"a"`},
+			{code: "n := 7\nz := max(n, 10)\nz", result: "10"},
+			{code: "time.Duration(5) * min(3, 4)", result: "15ns"},
+			{code: "m := -1\nmax(m, -5, 2) + min(-3, m)", result: "-1"},
+			{code: "g := 2.0\npi := min(math.Pi, g)\npi", result: "2"},
+			{code: "const k = 5\nkk := max(k, g, 1)\nkk", result: "5"},
+			{code: "var v = min(4, 9)\nv", result: "4"},
+		}},
+		{"multi-value := in blocks at the top level", []cell{
+			{code: "for i := 0; i < 1; i++ { a, b := strconv.Atoi(\"12\"); fmt.Println(a, b) }", stdout: "12 <nil>\n"},
+			{code: "if true {\n\ta, err := strconv.Atoi(\"13\")\n\tfmt.Println(a, err)\n}", stdout: "13 <nil>\n"},
+			{code: "{ a, b := strconv.Atoi(\"14\"); fmt.Println(a, b) }", stdout: "14 <nil>\n"},
+			{code: "pts := plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 2}}\nif true { l, p, err := plotter.NewLinePoints(pts); fmt.Println(l != nil, p != nil, err) }", stdout: "true true <nil>\n"},
+		}},
+		{"explicit per-iteration copy (w := w)", []cell{
+			{code: "for w := 0; w < 3; w++ { w := w; fmt.Print(w) }", stdout: "012"},
+			{code: "var fs []func() int\nfor w := 0; w < 3; w++ {\n\tw := w\n\tfs = append(fs, func() int { return w })\n}\nfs[0]() + fs[2]()*10", result: "20"},
+			{code: "var wg sync.WaitGroup\nvar sum atomic.Int64\nfor i := range 4 { i := i; wg.Add(1); go func() { defer wg.Done(); sum.Add(int64(i)) }() }\nwg.Wait()\nsum.Load()", result: "6"},
+			{code: "func g() int { t := 0; for w := 0; w < 3; w++ { w := w; t += w }; return t }\ng()", result: "3"},
+		}},
+		{"top-level := the interpreter types weakly", []cell{
+			{code: "sr := &parlib.ScalingResult{Points: []parlib.ScalingPoint{{}, {Speedup: 2}}}", result: ""},
+			{code: "c1 := sr.Points[1].Speedup\nc1", result: "2"},
+			{code: "p := sr.Points[1]\np.Speedup", result: "2"},
+			{code: "g := &image.Gray{Pix: []uint8{1, 2}}\npx := g.Pix[1]\npx", result: "2"},
+			{code: "func Sum[T int | float64](s []T) T { var t T; for _, v := range s { t += v }; return t }\na := Sum([]int{1, 2})\na", result: "3"},
+			{code: "b := Sum[float64]([]float64{1.5})\nb", result: "1.5"},
+			{code: "v, ok := map[string]int{\"a\": 4}[\"a\"]\nfmt.Sprint(v, ok)", result: `"4 true"`},
+			{code: "var q = sr.Points[1]\nvar s = Sum([]int{2, 3})\nfmt.Sprint(q.Speedup, s)", result: `"2 5"`},
+			{code: "type Stack[T any] struct{ items []T }\nfunc (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }\nst := Stack[int]{}\nst.Push(3)\nst.items", result: "[3]"},
+		}},
+		{"real scaling result across cells", []cell{
+			{code: "sr := parlib.Scaling(func(n int) { parlib.SlowSeries(10_000, n) }, 1, 2)", result: ""},
+			{code: "c1 := sr.Points[1].Speedup\nc1 > 0", result: "true"},
+		}},
+		{"redeclaring a variable from itself", []cell{
+			{code: "data := []int{1, 2}\nk := 1", result: ""},
+			{code: "data := append(data, 3)\nk := k + 1\nfmt.Sprint(data, k)", result: `"[1 2 3] 2"`},
+			{code: "var data = append(data, 4)\ndata", result: "[1 2 3 4]"},
+		}},
+		{"top-level statements with :=", []cell{
+			{code: "x, err := strconv.Atoi(\"5\")", result: ""},
+			{code: "fmt.Sprint(x+1, err)", result: `"6 <nil>"`},
+			{code: "m := map[string]int{\"a\": 7}\nif v, ok := m[\"a\"]; ok {\n\tfmt.Println(\"got\", v)\n}", stdout: "got 7\n"},
+			{code: "switch n := len(m); {\ncase n > 0:\n\tfmt.Println(\"n\", n)\n}", stdout: "n 1\n"},
+			{code: "found := -1\nouter:\nfor i := 0; i < 5; i++ {\n\tfor j := 0; j < 5; j++ {\n\t\tif i*j == 6 {\n\t\t\tfound = i*10 + j\n\t\t\tbreak outer\n\t\t}\n\t}\n}\nfound", result: "23"},
+			{code: "for i := 0; i < 3; i++ {\n\ty := undefinedZ + i\n}", ename: "CompileError", errHas: "line 2:7: undefined: undefinedZ"},
+		}},
+		{"generic functions of the standard library", []cell{
+			{code: "slices.Contains([]int{1, 2}, 2)", result: "true"},
+			{code: "slices.Equal[[]int, int]([]int{1}, []int{1})", result: "true"},
+			{code: "slices.Equal([]int{1}, []int{1})", ename: "CompileError", errHas: "explicit type arguments in cells"},
+			{code: "a := []int{2, 1}\nslices.Max(a)", ename: "CompileError", errHas: "sort.Ints"},
+		}},
+		{"log.Fatal intercepted", []cell{
+			{code: `log.Fatal("fatal")`, ename: "panic", errHas: "fatal"},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t)
+			for _, c := range tc.cells {
+				res, out := exec(t, e, c.code)
+				if c.ename != "" {
+					if res.Err == nil {
+						t.Fatalf("cell %q: want error %s, got result %q", c.code, c.ename, resultText(res))
+					}
+					want := strings.ReplaceAll(c.errHas, "In [@]", "In ["+strconv.Itoa(execCount)+"]")
+					if string(res.Err.Kind) != c.ename || !strings.Contains(res.Err.String(), want) {
+						t.Fatalf("cell %q: got %s\n%s\nwant %s containing %q", c.code, res.Err.Error(), res.Err.String(), c.ename, want)
+					}
+					continue
+				}
+				if res.Err != nil {
+					t.Fatalf("cell %q failed: %s\n%s\nstderr: %s", c.code, res.Err.Error(), res.Err.String(), out.text("stderr"))
+				}
+				if got := resultText(res); got != c.result {
+					t.Fatalf("cell %q: result %q, want %q (stderr %q)", c.code, got, c.result, out.text("stderr"))
+				}
+				if c.stdout != "" && out.text("stdout") != c.stdout {
+					t.Fatalf("cell %q: stdout %q, want %q", c.code, out.text("stdout"), c.stdout)
+				}
+			}
+		})
+	}
+}

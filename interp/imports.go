@@ -1,0 +1,163 @@
+package interp
+
+import (
+	"fmt"
+	"go/ast"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gopar/gopar/engine"
+)
+
+// packageNames maps the names cells use for packages to import paths, for
+// auto-import. Where names clash, the more common package wins.
+func packageNames(it *yaegi.Interpreter, tables []yaegi.Exports) map[string]string {
+	preferred := map[string]string{
+		"rand": "math/rand", "template": "text/template", "draw": "gonum.org/v1/plot/vg/draw",
+		"pprof": "runtime/pprof", "scanner": "text/scanner", "constant": "go/constant",
+		"format": "go/format", "parser": "go/parser", "token": "go/token", "ast": "go/ast",
+		"build": "go/build", "doc": "go/doc", "printer": "go/printer", "types": "go/types",
+		"errors": "errors", "trace": "runtime/trace", "color": "image/color",
+		"hash": "hash", "big": "math/big", "exec": "os/exec", "signal": "os/signal",
+		"user": "os/user", "url": "net/url", "http": "net/http", "json": "encoding/json",
+	}
+	out := map[string]string{}
+	var keys []string
+	for _, t := range tables {
+		for k := range t {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		i := strings.LastIndex(k, "/")
+		if i < 0 {
+			continue
+		}
+		path, name := k[:i], k[i+1:]
+		if strings.Contains(path, "internal") || strings.HasPrefix(path, "github.com/traefik/") || path == rtPath {
+			continue
+		}
+		if p, ok := preferred[name]; ok {
+			out[name] = p
+			continue
+		}
+		if old, ok := out[name]; !ok || strings.Count(path, "/") < strings.Count(old, "/") {
+			out[name] = path
+		}
+	}
+	return out
+}
+
+// imports evaluates the cell's import declarations, skipping packages
+// already imported under the same name.
+func (x *execution) imports() error {
+	for i := range x.units {
+		u := &x.units[i]
+		if u.kind != uImport || u.decl == nil {
+			continue
+		}
+		for _, s := range u.decl.(*ast.GenDecl).Specs {
+			spec := s.(*ast.ImportSpec)
+			p, _ := strconv.Unquote(spec.Path.Value)
+			name := ""
+			if spec.Name != nil {
+				name = spec.Name.Name
+			}
+			if err := x.importPkg(name, p, x.off(i, spec.Pos())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pkgName is the name a package is known by in cells.
+func (x *execution) pkgName(p string) string {
+	for n, q := range x.st.packages {
+		if q == p {
+			return n
+		}
+	}
+	base := path.Base(p)
+	if strings.HasPrefix(base, "v") && len(base) > 1 && base[1] >= '0' && base[1] <= '9' {
+		base = path.Base(path.Dir(p))
+	}
+	return base
+}
+
+func (x *execution) importPkg(name, p string, off int) error {
+	if name == "_" {
+		return nil // symbols are preloaded; nothing to initialise
+	}
+	if name == "" {
+		name = x.pkgName(p)
+	}
+	if old, ok := x.st.imports[name]; ok {
+		if old == p {
+			return nil
+		}
+		return x.errAt(off, engine.ImportError, fmt.Sprintf("%s is already imported as %q: import %q under another name (import x%s %q), or %%reset", name, old, p, name, p))
+	}
+	text := fmt.Sprintf("import %s %q", name, p)
+	cr := x.st.newCell(text, x.cell.count)
+	c := &chunk{pieces: []piece{{0, len(text), nil}}}
+	c.build(text, cr)
+	if _, err := x.e.evalChunk(x.ctx, x.st, c); err != nil {
+		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: not available in gopar (only the standard library, parlib, display, gonum/plot and gonum/mat are preloaded)", p))
+	}
+	x.st.imports[name] = p
+	return nil
+}
+
+// autoImports imports the packages the cell uses without importing them.
+func (x *execution) autoImports() error {
+	declared := map[string]bool{}
+	for i := range x.units {
+		for _, n := range x.unitNames(i) {
+			declared[n] = true
+		}
+	}
+	for i := range x.units {
+		u := &x.units[i]
+		var root ast.Node = u.stmt
+		if u.decl != nil {
+			root = u.decl
+		}
+		if root == nil || u.kind == uImport {
+			continue
+		}
+		var err error
+		ast.Inspect(root, func(n ast.Node) bool {
+			if err != nil {
+				return false
+			}
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			id, ok := sel.X.(*ast.Ident)
+			if !ok || id.Obj != nil || declared[id.Name] {
+				return true
+			}
+			if _, ok := x.st.imports[id.Name]; ok {
+				return true
+			}
+			if g := x.st.globals[id.Name]; g != nil {
+				return true
+			}
+			if p, ok := x.st.packages[id.Name]; ok {
+				err = x.importPkg(id.Name, p, x.off(i, id.Pos()))
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

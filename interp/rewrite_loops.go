@@ -1,0 +1,375 @@
+package interp
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"strings"
+)
+
+// Loops: per-iteration loop variables (Go 1.22), range over an integer and
+// range over an iterator function, for yaegi, which has none of them.
+
+// capturing reports whether body may capture loop variables: it holds a
+// closure, a go statement or takes an address.
+func capturing(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.FuncLit, *ast.GoStmt:
+			found = true
+		case *ast.UnaryExpr:
+			if m.Op == token.AND {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// assigns reports whether body assigns to one of names.
+func assigns(body ast.Node, names []string) bool {
+	set := map[string]bool{}
+	for _, n := range names {
+		set[n] = true
+	}
+	found := false
+	check := func(e ast.Expr) {
+		if id, ok := e.(*ast.Ident); ok && set[id.Name] {
+			found = true
+		}
+	}
+	ast.Inspect(body, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.AssignStmt:
+			if m.Tok != token.DEFINE {
+				for _, l := range m.Lhs {
+					check(l)
+				}
+			}
+		case *ast.IncDecStmt:
+			check(m.X)
+		}
+		return !found
+	})
+	return found
+}
+
+// perIteration gives the loop variables decl (declared by a for or range
+// clause) one copy per iteration: the clause's variable gets a fresh name
+// (also in the nodes of header that use it) and the body starts with
+// `name := fresh`. (Writing `i := i` does not work: yaegi aliases the two.)
+func (r *rewriter) perIteration(decl []ast.Expr, header []ast.Node, body *ast.BlockStmt) {
+	var names, fresh []string
+	for _, e := range decl {
+		id, ok := e.(*ast.Ident)
+		if !ok || id.Name == "_" {
+			continue
+		}
+		f := r.fresh("lv")
+		names, fresh = append(names, id.Name), append(fresh, f)
+		r.edits = append(r.edits, edit{r.off(id.Pos()), r.off(id.End()), f})
+		for _, h := range header {
+			if h == nil {
+				continue
+			}
+			ast.Inspect(h, func(m ast.Node) bool {
+				if u, ok := m.(*ast.Ident); ok && u.Name == id.Name && (u.Obj == id.Obj || u.Obj == nil) {
+					r.edits = append(r.edits, edit{r.off(u.Pos()), r.off(u.End()), f})
+				}
+				return true
+			})
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	// The body goes in a block of its own, so that it may declare the
+	// same names (the pre-Go 1.22 idiom `i := i`).
+	p, q := r.off(body.Lbrace)+1, r.off(body.Rbrace)
+	r.edits = append(r.edits, edit{p, p, " " + strings.Join(names, ", ") + " := " + strings.Join(fresh, ", ") + "; {"},
+		edit{q, q, "}"})
+}
+
+func (r *rewriter) forStmt(s *ast.ForStmt) {
+	as, ok := s.Init.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || !capturing(s.Body) {
+		return
+	}
+	if assigns(s.Body, identNames(as.Lhs...)) {
+		return // keep the shared variable: the body steers the loop
+	}
+	r.perIteration(as.Lhs, []ast.Node{s.Cond, s.Post}, s.Body)
+}
+
+func (r *rewriter) rangeStmt(s *ast.RangeStmt, parent ast.Node) {
+	if s.Value == nil && r.intish(s.X) {
+		r.rangeInt(s, parent)
+		return
+	}
+	if r.rangeFunc(s, parent) {
+		return
+	}
+	if s.Tok == token.DEFINE && capturing(s.Body) {
+		r.perIteration([]ast.Expr{s.Key, s.Value}, nil, s.Body)
+	}
+}
+
+// rangeInt rewrites `for i := range n` into a three-clause loop that
+// evaluates n once and gives i the type of n.
+func (r *rewriter) rangeInt(s *ast.RangeStmt, parent ast.Node) {
+	k, user := r.fresh("i"), ""
+	if id, ok := s.Key.(*ast.Ident); ok && id.Name != "_" {
+		user = id.Name
+	}
+	op := ":="
+	if s.Tok == token.ASSIGN {
+		op = "="
+		if user == "" {
+			return // `for x.f = range n`: left as written
+		}
+		k = user
+	}
+	if _, labeled := parent.(*ast.LabeledStmt); labeled {
+		if !pure(s.X) {
+			return
+		}
+		x := "(" + r.text(s.X) + ")"
+		r.edits = append(r.edits, edit{r.off(s.For), r.off(s.Body.Lbrace),
+			fmt.Sprintf("for %s %s %s-%s; %s < %s; %s++ ", k, op, x, x, k, x, k)})
+	} else {
+		n := r.fresh("n")
+		r.edits = append(r.edits,
+			edit{r.off(s.For), r.off(s.X.Pos()), "{ " + n + " := "},
+			edit{r.off(s.X.End()), r.off(s.Body.Lbrace),
+				fmt.Sprintf("; for %s %s %s-%s; %s < %s; %s++ ", k, op, n, n, k, n, k)},
+			edit{r.off(s.Body.Rbrace) + 1, r.off(s.Body.Rbrace) + 1, " }"})
+	}
+	if s.Tok == token.DEFINE && user != "" {
+		p, q := r.off(s.Body.Lbrace)+1, r.off(s.Body.Rbrace)
+		r.edits = append(r.edits, edit{p, p, " " + user + " := " + k + "; {"}, edit{q, q, "}"})
+	}
+}
+
+// pure reports whether evaluating e twice is harmless.
+func pure(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.SelectorExpr:
+		return pure(e.X)
+	case *ast.ParenExpr:
+		return pure(e.X)
+	case *ast.BinaryExpr:
+		return pure(e.X) && pure(e.Y)
+	case *ast.UnaryExpr:
+		return e.Op != token.ARROW && pure(e.X)
+	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); ok && (id.Name == "len" || id.Name == "cap") && len(e.Args) == 1 {
+			return pure(e.Args[0])
+		}
+	}
+	return false
+}
+
+var intTypes = map[string]bool{"int": true, "int8": true, "int16": true, "int32": true, "int64": true,
+	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true,
+	"byte": true, "rune": true}
+
+// intish reports whether e is (by a syntactic guess, helped by the types of
+// known globals) an integer: range over it is a counting loop.
+func (r *rewriter) intish(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return e.Kind == token.INT
+	case *ast.Ident:
+		return r.ints[e.Name]
+	case *ast.ParenExpr:
+		return r.intish(e.X)
+	case *ast.UnaryExpr:
+		return (e.Op == token.SUB || e.Op == token.ADD || e.Op == token.XOR) && r.intish(e.X)
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.ADD, token.SUB, token.MUL, token.QUO, token.REM, token.SHL, token.SHR,
+			token.AND, token.OR, token.XOR, token.AND_NOT:
+			return r.intish(e.X) || r.intish(e.Y)
+		}
+	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); ok {
+			return id.Name == "len" || id.Name == "cap" || intTypes[id.Name]
+		}
+	}
+	return false
+}
+
+// collectInts records identifiers of n declared with an integer type or
+// initialised from an integer expression.
+func (r *rewriter) collectInts(n ast.Node) {
+	for range 2 { // a second pass catches chains like a := 3; b := a*2
+		ast.Inspect(n, func(m ast.Node) bool {
+			switch m := m.(type) {
+			case *ast.AssignStmt:
+				if m.Tok == token.DEFINE && len(m.Lhs) == len(m.Rhs) {
+					for i, l := range m.Lhs {
+						if id, ok := l.(*ast.Ident); ok && r.intish(m.Rhs[i]) {
+							r.ints[id.Name] = true
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				isInt := false
+				if t, ok := m.Type.(*ast.Ident); ok && intTypes[t.Name] {
+					isInt = true
+				}
+				for i, id := range m.Names {
+					if isInt || (m.Type == nil && i < len(m.Values) && r.intish(m.Values[i])) {
+						r.ints[id.Name] = true
+					}
+				}
+			case *ast.Field:
+				if t, ok := m.Type.(*ast.Ident); ok && intTypes[t.Name] {
+					for _, id := range m.Names {
+						r.ints[id.Name] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+}
+
+// isIntKind reports whether k is an integer kind.
+func isIntKind(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Uintptr
+}
+
+// yieldParams returns the parameter types of the yield function that X, a
+// range expression, takes: X names a cell function `func(yield func(K, V)
+// bool)`, or calls a cell function that returns one.
+func (r *rewriter) yieldParams(x ast.Expr) ([]string, bool) {
+	var sig string
+	call := false
+	switch e := x.(type) {
+	case *ast.Ident:
+		sig = r.funcSigs[e.Name]
+	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); ok {
+			sig, call = r.funcSigs[id.Name], true
+		}
+	}
+	if sig == "" {
+		return nil, false
+	}
+	sig = "func" + sig[strings.Index(sig, "("):] // drop the name
+	fe, err := parser.ParseExpr(sig)
+	if err != nil {
+		return nil, false
+	}
+	ft, ok := fe.(*ast.FuncType)
+	if !ok {
+		return nil, false
+	}
+	fields := ft.Params
+	if call {
+		fields = ft.Results
+	}
+	if fields == nil || len(fields.List) != 1 || len(fields.List[0].Names) > 1 {
+		return nil, false
+	}
+	iter := fields.List[0].Type.(ast.Expr)
+	if call {
+		it, ok := iter.(*ast.FuncType)
+		if !ok || it.Params == nil || len(it.Params.List) != 1 || len(it.Params.List[0].Names) > 1 {
+			return nil, false
+		}
+		iter = it.Params.List[0].Type
+	}
+	yt, ok := iter.(*ast.FuncType)
+	if !ok || yt.Results == nil || len(yt.Results.List) != 1 {
+		return nil, false
+	}
+	if b, ok := yt.Results.List[0].Type.(*ast.Ident); !ok || b.Name != "bool" {
+		return nil, false
+	}
+	var out []string
+	for _, f := range yt.Params.List {
+		for range max(len(f.Names), 1) {
+			out = append(out, sig[f.Type.Pos()-1:f.Type.End()-1])
+		}
+	}
+	return out, len(out) <= 2
+}
+
+// rangeFunc rewrites a range over a cell's iterator function into a call
+// with a yield closure, when the body's control flow allows it (no return,
+// goto, defer or labelled jump; break and continue become return false and
+// return true).
+func (r *rewriter) rangeFunc(s *ast.RangeStmt, parent ast.Node) bool {
+	if _, labeled := parent.(*ast.LabeledStmt); labeled || s.Tok == token.ASSIGN {
+		return false
+	}
+	params, ok := r.yieldParams(s.X)
+	if !ok {
+		return false
+	}
+	vars := []ast.Expr{s.Key, s.Value}
+	var ps []string
+	for i, t := range params {
+		name := "_"
+		if id, ok := vars[i].(*ast.Ident); ok && vars[i] != nil {
+			name = id.Name
+		}
+		ps = append(ps, name+" "+t)
+	}
+	if s.Value != nil && len(params) < 2 || s.Key != nil && len(params) < 1 {
+		return false
+	}
+	var edits []edit
+	okFlow := true
+	var walk func(n ast.Node, inLoop, inBreakable bool)
+	walk = func(n ast.Node, inLoop, inBreakable bool) {
+		ast.Inspect(n, func(m ast.Node) bool {
+			if !okFlow || m == nil || m == n {
+				return okFlow
+			}
+			switch m := m.(type) {
+			case *ast.FuncLit:
+				return false // its returns are its own
+			case *ast.ReturnStmt, *ast.DeferStmt:
+				okFlow = false
+			case *ast.ForStmt, *ast.RangeStmt:
+				walk(m, true, true)
+				return false
+			case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				walk(m, inLoop, true)
+				return false
+			case *ast.BranchStmt:
+				switch {
+				case m.Tok == token.FALLTHROUGH:
+				case m.Label != nil || m.Tok == token.GOTO:
+					okFlow = false
+				case m.Tok == token.CONTINUE && !inLoop:
+					edits = append(edits, edit{r.off(m.Pos()), r.off(m.End()), "return true"})
+				case m.Tok == token.BREAK && !inBreakable:
+					edits = append(edits, edit{r.off(m.Pos()), r.off(m.End()), "return false"})
+				}
+			}
+			return true
+		})
+	}
+	walk(s.Body, false, false)
+	if !okFlow {
+		return false
+	}
+	rb := r.off(s.Body.Rbrace)
+	r.edits = append(r.edits, edits...)
+	r.edits = append(r.edits,
+		edit{r.off(s.For), r.off(s.X.Pos()), ""},
+		edit{r.off(s.X.End()), r.off(s.Body.Lbrace), "(func(" + strings.Join(ps, ", ") + ") bool "},
+		edit{rb, rb, "; return true "},
+		edit{rb + 1, rb + 1, ")"})
+	return true
+}
