@@ -14,6 +14,7 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/cellsyntax"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -141,17 +142,6 @@ func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
 	return msg
 }
 
-// universe holds Go's predeclared names and the engine's own.
-var universe = map[string]bool{}
-
-func init() {
-	for _, n := range strings.Fields(`append cap clear close complex copy delete imag len make max min new panic print println
-		real recover bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32 int64
-		rune string uint uint8 uint16 uint32 uint64 uintptr any true false iota nil __gopar`) {
-		universe[n] = true
-	}
-}
-
 // undefinedOnLine finds a name used on a line of a cell that nothing
 // defines: yaegi reports some undefined names as a "definition loop".
 func undefinedOnLine(st *state, cell, line string) string {
@@ -195,7 +185,7 @@ func undefinedOnLine(st *state, cell, line string) string {
 		if tok == token.EOF {
 			return ""
 		}
-		if tok == token.IDENT && prev != token.PERIOD && !universe[lit] && !defined[lit] &&
+		if tok == token.IDENT && prev != token.PERIOD && !cellsyntax.IsPredeclared(lit) && lit != "__gopar" && !defined[lit] &&
 			st.globals[lit] == nil && st.imports[lit] == "" && st.packages[lit] == "" {
 			return lit
 		}

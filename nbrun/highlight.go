@@ -3,6 +3,7 @@ package nbrun
 import (
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"strings"
 
 	"github.com/alecthomas/chroma/v2"
@@ -37,17 +38,19 @@ func goTokens(src string) []chroma.Token {
 // goDecls are the keywords that declare things.
 var goDecls = map[token.Token]bool{token.FUNC: true, token.VAR: true, token.CONST: true, token.TYPE: true}
 
-// goTypes and goBuiltins are the predeclared types and functions.
-var (
-	goTypes = map[string]bool{"any": true, "bool": true, "byte": true, "comparable": true, "complex64": true,
-		"complex128": true, "error": true, "float32": true, "float64": true, "int": true, "int8": true,
-		"int16": true, "int32": true, "int64": true, "rune": true, "string": true, "uint": true,
-		"uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true}
-	goBuiltins = map[string]bool{"append": true, "cap": true, "clear": true, "close": true, "complex": true,
-		"copy": true, "delete": true, "imag": true, "len": true, "make": true, "max": true, "min": true,
-		"new": true, "panic": true, "print": true, "println": true, "real": true, "recover": true}
-	goConsts = map[string]bool{"true": true, "false": true, "nil": true, "iota": true}
-)
+// predeclared is the kind of a predeclared Go name ("type", "func",
+// "const"; nil is a const here), or "" for any other name.
+func predeclared(name string) string {
+	switch types.Universe.Lookup(name).(type) {
+	case *types.TypeName:
+		return "type"
+	case *types.Builtin:
+		return "func"
+	case *types.Const, *types.Nil:
+		return "const"
+	}
+	return ""
+}
 
 // scanGo tokenises Go source, keeping whitespace and anything the scanner
 // rejects as plain text.
@@ -124,11 +127,11 @@ func goTokenType(t token.Token, text string, prev, next token.Token) chroma.Toke
 		return chroma.Keyword
 	case t == token.IDENT:
 		switch {
-		case goConsts[text]:
+		case predeclared(text) == "const":
 			return chroma.KeywordConstant
-		case goTypes[text]:
+		case predeclared(text) == "type":
 			return chroma.KeywordType
-		case goBuiltins[text] && next == token.LPAREN:
+		case predeclared(text) == "func" && next == token.LPAREN:
 			return chroma.NameBuiltin
 		case next == token.LPAREN || prev == token.FUNC:
 			return chroma.NameFunction
