@@ -248,3 +248,14 @@ type Engine interface {
 	// Close releases the engine at kernel shutdown.
 	Close() error
 }
+
+// IdleInterrupter is implemented by engines that can stop work that earlier
+// cells left running in the background (goroutines, say) while no cell
+// runs. The kernel calls InterruptIdle when an interrupt arrives and no cell
+// is running; a running cell is interrupted by cancelling the context given
+// to Execute instead.
+type IdleInterrupter interface {
+	// InterruptIdle stops background work of earlier cells. It returns
+	// promptly and keeps what cells defined.
+	InterruptIdle()
+}
