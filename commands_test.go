@@ -37,11 +37,12 @@ func TestInstalledKernel(t *testing.T) {
 	if got := installedKernel(spec.Argv[0]); got != want {
 		t.Errorf("installedKernel(the installed copy) = %+v, want %+v", got, want)
 	}
-	if got := installedKernel(exe); got != (nbrun.KernelSpec{}) {
-		t.Errorf("installedKernel(a binary not installed) = %+v, want the zero KernelSpec", got)
+	def := nbrun.KernelSpec{Name: install.DefaultName, DisplayName: install.DefaultDisplayName, Language: "go"}
+	if got := installedKernel(exe); got != def {
+		t.Errorf("installedKernel(a binary not installed) = %+v, want the default %+v", got, def)
 	}
-	if got := installedKernel(""); got != (nbrun.KernelSpec{}) {
-		t.Errorf("installedKernel(\"\") = %+v, want the zero KernelSpec", got)
+	if got := installedKernel(""); got != def {
+		t.Errorf("installedKernel(\"\") = %+v, want the default %+v", got, def)
 	}
 }
 

@@ -566,12 +566,11 @@ func versionFlags(fs *flag.FlagSet) runFunc {
 
 // installedKernel is the kernelspec `gopar run` records in a notebook that
 // does not name a Go kernel: the one the executable exe was installed as
-// (when it is the copy in kernels/NAME), else the zero KernelSpec, which
-// nbrun takes for gopar's default.
+// (when it is the copy in kernels/NAME), else gopar's default kernelspec.
 func installedKernel(exe string) nbrun.KernelSpec {
 	name, spec, ok := install.Installed(exe)
 	if !ok {
-		return nbrun.KernelSpec{}
+		return nbrun.KernelSpec{Name: install.DefaultName, DisplayName: install.DefaultDisplayName, Language: "go"}
 	}
 	return nbrun.KernelSpec{Name: name, DisplayName: spec.DisplayName, Language: spec.Language}
 }

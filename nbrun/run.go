@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/engine"
-	"github.com/gopar/gopar/install"
 	"github.com/gopar/gopar/internal/atomicfile"
 )
 
@@ -39,8 +38,9 @@ type Options struct {
 	// Log receives one progress line per cell; nil means none.
 	Log io.Writer
 	// Kernel is the kernelspec recorded in the executed notebook's
-	// metadata when the notebook does not name a Go kernel already; zero
-	// means gopar's default (install.DefaultName).
+	// metadata when the notebook does not name a Go kernel already (gopar
+	// passes the one it was installed as); zero leaves the metadata as it
+	// is.
 	Kernel KernelSpec
 }
 
@@ -82,7 +82,7 @@ type KernelSpec struct {
 // kernelspec returns the kernelspec metadata of a notebook executed with
 // a Go engine: the notebook's own when it names a Go kernel (as nbconvert
 // keeps it, so that the notebook stays with the kernel its author chose),
-// else ks, else gopar's default kernelspec. The notebook names a Go kernel
+// else ks; nil when neither is known. The notebook names a Go kernel
 // when its kernelspec has a name and display_name, and its language is
 // "go" (or, when it gives none, the notebook's language_info says go).
 func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
@@ -99,7 +99,8 @@ func kernelspec(meta map[string]any, ks KernelSpec) map[string]any {
 		}
 	}
 	if ks.Name == "" {
-		ks = KernelSpec{Name: install.DefaultName, DisplayName: install.DefaultDisplayName}
+		old, _ := meta["kernelspec"].(map[string]any)
+		return old
 	}
 	if ks.DisplayName == "" {
 		ks.DisplayName = ks.Name
@@ -324,7 +325,9 @@ type ExecOptions struct {
 func Execute(ctx context.Context, eng engine.Engine, nb *Notebook, opts ExecOptions) error {
 	nb.Upgrade()
 	info := eng.Info()
-	nb.Metadata["kernelspec"] = kernelspec(nb.Metadata, opts.Kernel)
+	if ks := kernelspec(nb.Metadata, opts.Kernel); ks != nil {
+		nb.Metadata["kernelspec"] = ks
+	}
 	if info.LanguageInfo != nil {
 		nb.Metadata["language_info"] = info.LanguageInfo
 	}

@@ -153,6 +153,9 @@ func run(t *testing.T, eng engine.Engine, opts Options) (*Notebook, error) {
 	if opts.Output == "" {
 		opts.Output = filepath.Join(t.TempDir(), "out.ipynb")
 	}
+	if opts.Kernel == (KernelSpec{}) {
+		opts.Kernel = KernelSpec{Name: "gopar", DisplayName: "Go (gopar)"} // as gopar run passes it
+	}
 	err := Run(context.Background(), eng, opts)
 	nb, rerr := ReadNotebook(opts.Output)
 	if rerr != nil {
@@ -269,18 +272,20 @@ func TestRunOutputs(t *testing.T) {
 
 // TestKernelspec checks which kernelspec an executed notebook records:
 // its own when it names a Go kernel, else the one the options give, else
-// gopar's default.
+// whatever the notebook had.
 func TestKernelspec(t *testing.T) {
 	gopar := map[string]any{"name": "gopar", "display_name": "Go (gopar)", "language": "go"}
 	dev := map[string]any{"name": "gopar-dev", "display_name": "Go dev", "language": "go"}
 	devOpt := KernelSpec{Name: "gopar-dev", DisplayName: "Go dev"}
+	goparOpt := KernelSpec{Name: "gopar", DisplayName: "Go (gopar)"}
 	for _, tc := range []struct {
 		name string
 		meta string // the notebook's metadata
 		opt  KernelSpec
 		want map[string]any
 	}{
-		{"none", `{}`, KernelSpec{}, gopar},
+		{"none", `{}`, KernelSpec{}, nil},
+		{"none, default", `{}`, goparOpt, gopar},
 		{"none, installed as", `{}`, devOpt, dev},
 		{"name only", `{}`, KernelSpec{Name: "k"}, map[string]any{"name": "k", "display_name": "k", "language": "go"}},
 		{"another Go kernel is kept", `{"kernelspec": {"name": "gonb", "display_name": "Go (gonb)", "language": "go", "env": {"A": "1"}}}`, devOpt,
@@ -290,9 +295,10 @@ func TestKernelspec(t *testing.T) {
 		{"Python is replaced", `{"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}`, devOpt, dev},
 		{"no language, language_info go", `{"kernelspec": {"name": "gophernotes", "display_name": "Go"}, "language_info": {"name": "go"}}`, KernelSpec{},
 			map[string]any{"name": "gophernotes", "display_name": "Go"}},
-		{"no language at all", `{"kernelspec": {"name": "x", "display_name": "X"}}`, KernelSpec{}, gopar},
+		{"no language at all", `{"kernelspec": {"name": "x", "display_name": "X"}}`, goparOpt, gopar},
+		{"no language at all, no option", `{"kernelspec": {"name": "x", "display_name": "X"}}`, KernelSpec{}, map[string]any{"name": "x", "display_name": "X"}},
 		{"no name", `{"kernelspec": {"name": "", "display_name": "Go", "language": "go"}}`, devOpt, dev},
-		{"not an object", `{"kernelspec": "gopar"}`, KernelSpec{}, gopar},
+		{"not an object", `{"kernelspec": "gopar"}`, goparOpt, gopar},
 	} {
 		nb, err := ParseNotebook([]byte(`{"cells": [], "metadata": ` + tc.meta + `, "nbformat": 4, "nbformat_minor": 5}`))
 		if err != nil {
@@ -301,7 +307,7 @@ func TestKernelspec(t *testing.T) {
 		if err := Execute(context.Background(), &fakeEngine{}, nb, ExecOptions{Kernel: tc.opt}); err != nil {
 			t.Fatal(err)
 		}
-		if got := nb.Metadata["kernelspec"]; !reflect.DeepEqual(got, tc.want) {
+		if got, _ := nb.Metadata["kernelspec"].(map[string]any); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: kernelspec = %v, want %v", tc.name, got, tc.want)
 		}
 	}
