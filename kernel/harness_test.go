@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,10 @@ import (
 
 // failAfter guards every wait in these tests: reaching it is a failure.
 const failAfter = 20 * time.Second
+
+// python is the interpreter with Jupyter's client packages: Debian's, or
+// the one $GOPAR_E2E_PYTHON names (as in package e2e).
+var python = cmp.Or(os.Getenv("GOPAR_E2E_PYTHON"), "/usr/bin/python3")
 
 // syncBuffer is a log sink safe for concurrent use.
 type syncBuffer struct {
