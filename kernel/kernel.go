@@ -78,6 +78,8 @@ type kernel struct {
 	cfg  Config
 	conn *connectionInfo
 	log  *log.Logger
+	// complain logs what peers and careless input cause, rate-limited.
+	complain *complainer
 	// debug logs routine events when Config.Debug is set.
 	debug func(format string, args ...any)
 	wire  *wire
@@ -147,10 +149,12 @@ func newKernel(cfg Config) (*kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	logger := log.New(cfg.Log, "gopar kernel: ", log.Ltime|log.Lmicroseconds)
 	k := &kernel{
 		cfg:          cfg,
 		conn:         ci,
-		log:          log.New(cfg.Log, "gopar kernel: ", log.Ltime|log.Lmicroseconds),
+		log:          logger,
+		complain:     newComplainer(logger),
 		wire:         newWire(ci.Key),
 		eng:          cfg.Engine,
 		shellQ:       make(chan *message, shellQueueLen),
@@ -171,9 +175,9 @@ func (k *kernel) bind() error {
 	if err := registerGuardedTransports(); err != nil {
 		return fmt.Errorf("kernel: %v", err)
 	}
-	guardLog.Store(k.log)
+	guardLog.Store(k.complain)
 
-	zlog := log.New(k.cfg.Log, "gopar kernel: zmq4: ", log.Ltime|log.Lmicroseconds)
+	zlog := log.New(complainWriter{k.complain, complainZMQ}, "zmq4: ", 0)
 	opts := []zmq4.Option{zmq4.WithLogger(zlog), zmq4.WithTimeout(sendTimeout)}
 	k.shell = &socket{name: "shell", z: zmq4.NewRouter(k.sockCtx, opts...)}
 	k.control = &socket{name: "control", z: zmq4.NewRouter(k.sockCtx, opts...)}
@@ -362,11 +366,11 @@ func (k *kernel) heartbeat(ctx context.Context, hb zmq4.Socket) {
 			return
 		}
 		if err != nil {
-			k.log.Printf("heartbeat: %v", err)
+			k.complain.printf(complainReceive, "heartbeat: %v", err)
 			continue
 		}
 		if err := hb.Send(msg); err != nil && ctx.Err() == nil {
-			k.log.Printf("heartbeat: %v", err)
+			k.complain.printf(complainReceive, "heartbeat: %v", err)
 		}
 	}
 }
@@ -380,7 +384,7 @@ func (k *kernel) receive(ctx context.Context, s *socket, handle func(*message)) 
 			return
 		}
 		if err != nil {
-			k.log.Printf("%s: receive: %v", s.name, err)
+			k.complain.printf(complainReceive, "%s: receive: %v", s.name, err)
 			continue
 		}
 		if zm.Type == zmq4.CmdMsg {
@@ -388,7 +392,7 @@ func (k *kernel) receive(ctx context.Context, s *socket, handle func(*message)) 
 		}
 		m, err := k.wire.decode(zm.Frames)
 		if err != nil {
-			k.log.Printf("%s: %v", s.name, err)
+			k.complain.printf(complainMessage, "%s: %v", s.name, err)
 			continue
 		}
 		if k.stopping() {
@@ -475,14 +479,14 @@ func (k *kernel) interrupt(why string) bool {
 // handleStdin delivers input_reply messages to the waiting Input call.
 func (k *kernel) handleStdin(m *message) {
 	if m.Header.MsgType != "input_reply" {
-		k.log.Printf("stdin: ignoring %s", m.Header.MsgType)
+		k.complain.printf(complainUnknown, "stdin: ignoring %s", clip(m.Header.MsgType))
 		return
 	}
 	var c struct {
 		Value string `json:"value"`
 	}
 	if err := json.Unmarshal(m.Content, &c); err != nil {
-		k.log.Printf("stdin: bad input_reply: %v", err)
+		k.complain.printf(complainContent, "stdin: bad input_reply: %v", err)
 		return
 	}
 	k.mu.Lock()
@@ -490,7 +494,7 @@ func (k *kernel) handleStdin(m *message) {
 	k.inputWait = nil
 	k.mu.Unlock()
 	if ch == nil {
-		k.log.Printf("stdin: input_reply while no input was asked for")
+		k.complain.printf(complainContent, "stdin: input_reply while no input was asked for")
 		return
 	}
 	ch <- c.Value // buffered, one reply per request

@@ -769,3 +769,48 @@ func TestRequestAfterErrorReplyRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestLongMsgTypeIsClipped sends a correctly signed request whose msg_type
+// is 10 MB long: the kernel must not echo it back in full (in the reply's
+// type, its parent header and its error), nor log it in full.
+func TestLongMsgTypeIsClipped(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	long := strings.Repeat("x", 10<<20) + "_request"
+	id := c.send(c.shell, long, map[string]any{})
+	r := c.reply(c.shellBox, id)
+	if size := len(r.RawHeader) + len(r.Parent) + len(r.Metadata) + len(r.Content); size > 4<<10 {
+		t.Errorf("the reply is %d bytes", size)
+	}
+	if typ := r.Header.MsgType; !strings.HasPrefix(typ, "xxxxxxxx") || !strings.HasSuffix(typ, "_reply") {
+		t.Errorf("reply type %.200q", typ)
+	}
+	if got := content(t, r); got["ename"] != "UnknownMessageType" || !strings.Contains(got["evalue"].(string), "(10485760 bytes)") {
+		t.Errorf("reply %.300v", got)
+	}
+	for _, m := range c.untilIdle(id) {
+		if len(m.Parent) > 4<<10 {
+			t.Errorf("%s has a parent header of %d bytes", m.Header.MsgType, len(m.Parent))
+		}
+	}
+	if n := len(c.log.String()); n > 4<<10 {
+		t.Errorf("the log grew by %d bytes", n)
+	}
+}
+
+func TestComplaintsAreRateLimited(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	for range 200 {
+		_, frames := c.build("kernel_info_request", map[string]any{})
+		frames[1] = []byte(strings.Repeat("0", 64)) // a forged signature
+		c.sendFrames(c.shell, frames)
+		c.send(c.shell, "frobnicate", map[string]any{})
+	}
+	// Shell reads in order: once this reply is in, the others were read.
+	c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+	log := c.log.String()
+	for _, line := range []string{"bad signature", "unknown message type"} {
+		if n := strings.Count(log, line); n < 1 || n > complainBurst {
+			t.Errorf("%d log lines with %q from 200 bad messages, want 1 to %d", n, line, complainBurst)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"hash"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // protocolVersion is the Jupyter messaging protocol version gopar speaks.
@@ -217,9 +218,46 @@ func (w *wire) decode(frames [][]byte) (*message, error) {
 		return nil, fmt.Errorf("%w: header has no msg_type", errDropped)
 	}
 	if !json.Valid(content) || (len(bytes.TrimSpace(content)) > 0 && bytes.TrimSpace(content)[0] != '{') {
-		return nil, fmt.Errorf("%w: %s content is not a JSON object", errDropped, m.Header.MsgType)
+		return nil, fmt.Errorf("%w: %s content is not a JSON object", errDropped, clip(m.Header.MsgType))
+	}
+	if len(hdr) > maxParentHeader {
+		// Replies and status messages echo the header as their parent:
+		// not megabytes of it.
+		m.RawHeader = clippedHeader(m.Header)
 	}
 	return m, nil
+}
+
+// maxParentHeader is the largest request header echoed as it came, as
+// parent_header; a real one is a few hundred bytes.
+const maxParentHeader = 4 << 10
+
+// clippedHeader is h with every field clipped, as JSON.
+func clippedHeader(h header) json.RawMessage {
+	h.MsgID, h.Session, h.Username = clip(h.MsgID), clip(h.Session), clip(h.Username)
+	h.Date, h.MsgType, h.Version = clip(h.Date), clip(h.MsgType), clip(h.Version)
+	b, err := marshal(h)
+	if err != nil {
+		return emptyObject
+	}
+	return b
+}
+
+// maxEcho is the longest name from a peer (a msg_type, say) that the
+// kernel logs or echoes as it came.
+const maxEcho = 100
+
+// clip returns s, or its first maxEcho bytes and a note of its length if
+// it is longer: a peer's name, as the kernel logs or echoes it.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	n := maxEcho
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
 }
 
 // firstSeen records sig and reports whether it is new.

@@ -179,3 +179,20 @@ json.dump([bool(db.execute("SELECT ? GLOB ?", (s, p)).fetchone()[0]) for p, s in
 		}
 	}
 }
+
+func TestClip(t *testing.T) {
+	if got := clip("short"); got != "short" {
+		t.Errorf("clip(short) = %q", got)
+	}
+	long := strings.Repeat("é", 100) // 200 bytes
+	got := clip(long)
+	if want := strings.Repeat("é", maxEcho/2) + "…(200 bytes)"; got != want {
+		t.Errorf("clip = %q, want %q", got, want)
+	}
+	h := header{MsgID: "id", MsgType: strings.Repeat("x", 1<<20)}
+	raw := clippedHeader(h)
+	var back header
+	if err := json.Unmarshal(raw, &back); err != nil || back.MsgID != "id" || len(raw) > 1<<10 {
+		t.Errorf("clippedHeader = %.300s (%d bytes), %v", raw, len(raw), err)
+	}
+}

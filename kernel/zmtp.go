@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"os"
 	"strings"
@@ -33,8 +32,8 @@ const (
 
 var (
 	registerOnce sync.Once
-	// guardLog receives the guard's log lines (the latest Serve's log).
-	guardLog atomic.Pointer[log.Logger]
+	// guardLog receives the guard's complaints (the latest Serve's).
+	guardLog atomic.Pointer[complainer]
 )
 
 // registerGuardedTransports makes the guarded transports known to zmq4.
@@ -231,7 +230,7 @@ func (c *guardConn) write(b []byte) (int, error) {
 	n, err := c.Conn.Write(b)
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 		if l := guardLog.Load(); l != nil {
-			l.Printf("dropping %s: it has not read for %v", c.RemoteAddr(), stalledPeerTimeout.get())
+			l.printf(complainConn, "dropping %s: it has not read for %v", c.RemoteAddr(), stalledPeerTimeout.get())
 		}
 		c.Conn.Close()
 		return n, fmt.Errorf("peer stalled: %w", io.EOF)
@@ -262,7 +261,7 @@ func (c *guardConn) Read(p []byte) (int, error) {
 // drop logs why the connection is closed and closes it.
 func (c *guardConn) drop(why error) {
 	if l := guardLog.Load(); l != nil {
-		l.Printf("closing connection from %s: %v", c.RemoteAddr(), why)
+		l.printf(complainConn, "closing connection from %s: %v", c.RemoteAddr(), why)
 	}
 	c.Conn.Close()
 }
