@@ -155,7 +155,7 @@ func newKernel(cfg Config) (*kernel, error) {
 		conn:         ci,
 		log:          logger,
 		complain:     newComplainer(logger),
-		wire:         newWire(ci.Key),
+		wire:         newWire(ci.Key, ci.SignatureScheme),
 		eng:          cfg.Engine,
 		shellQ:       make(chan *message, shellQueueLen),
 		stop:         make(chan struct{}),
@@ -166,6 +166,9 @@ func newKernel(cfg Config) (*kernel, error) {
 		k.debug = k.log.Printf
 	}
 	k.sockCtx, k.cancelSockets = context.WithCancel(context.Background())
+	if ci.Key == "" {
+		k.log.Printf("connection file %s has an empty key: messages are not signed, and anyone who can reach the ports can run code as this user", cfg.ConnectionFile)
+	}
 	return k, nil
 }
 

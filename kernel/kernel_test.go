@@ -215,6 +215,9 @@ func TestSigning(t *testing.T) {
 
 func TestEmptyKeyMeansNoSigning(t *testing.T) {
 	c := startKernel(t, kernelOptions{key: ""})
+	if want := "has an empty key: messages are not signed"; !strings.Contains(c.log.String(), want) {
+		t.Errorf("log lacks the warning %q:\n%s", want, c.log.String())
+	}
 	id := c.send(c.shell, "kernel_info_request", map[string]any{})
 	if r := c.reply(c.shellBox, id); content(t, r)["status"] != "ok" {
 		t.Errorf("reply %v", content(t, r))
@@ -711,7 +714,7 @@ func TestConnectionFileErrors(t *testing.T) {
 		{"testdata/not-json.json", "not valid JSON"},
 		{"testdata/bad-transport.json", `transport "udp" is not supported`},
 		{"testdata/port-zero.json", "shell_port is 0"},
-		{"testdata/bad-scheme.json", `signature_scheme "hmac-md5" is not supported`},
+		{"testdata/bad-scheme.json", `signature_scheme "hmac-blake2b" is not supported (gopar supports hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha3_224, hmac-sha3_256, hmac-sha3_384, hmac-sha3_512, hmac-sha512)`},
 		{"testdata/duplicate-ports.json", "are both 9001"},
 		{"testdata/no-ip.json", "ip is empty"},
 	}
@@ -767,6 +770,32 @@ func TestRequestAfterErrorReplyRuns(t *testing.T) {
 		if r := content(t, c.reply(c.shellBox, next)); r["status"] != "ok" {
 			t.Fatalf("round %d: request sent after the error reply was answered %v", i, r)
 		}
+	}
+}
+
+func TestSignatureSchemes(t *testing.T) {
+	for scheme := range signatureSchemes {
+		t.Run(scheme, func(t *testing.T) {
+			c := startKernel(t, kernelOptions{key: testKey, scheme: scheme})
+			r := c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+			if content(t, r)["status"] != "ok" {
+				t.Errorf("kernel_info_reply %v", content(t, r))
+			}
+			// A message signed with another hash is dropped.
+			other := "hmac-sha256"
+			if scheme == other {
+				other = "hmac-sha512"
+			}
+			frames, err := newWire(testKey, other).encode(outMsg{Header: c.w.newHeader("kernel_info_request"), Content: map[string]any{}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.sendFrames(c.shell, frames)
+			c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+			if !strings.Contains(c.log.String(), "bad signature") {
+				t.Errorf("a message signed with %s was not dropped", other)
+			}
+		})
 	}
 }
 

@@ -2,8 +2,16 @@ package kernel
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha3"
+	"crypto/sha512"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"math/rand/v2"
 	"os/exec"
 	"regexp"
@@ -21,7 +29,7 @@ func TestHeaderDate(t *testing.T) {
 }
 
 func TestWireRoundTripAndSignature(t *testing.T) {
-	w := newWire("secret")
+	w := newWire("secret", "")
 	frames, err := w.encode(outMsg{Identities: [][]byte{[]byte("id")}, Header: w.newHeader("x_request"), Content: map[string]any{"a": "<b>"}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +40,7 @@ func TestWireRoundTripAndSignature(t *testing.T) {
 	if len(frames[2]) != 64 {
 		t.Errorf("signature %q", frames[2])
 	}
-	r := newWire("secret")
+	r := newWire("secret", "")
 	m, err := r.decode(frames)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +52,7 @@ func TestWireRoundTripAndSignature(t *testing.T) {
 		t.Errorf("replay: %v", err)
 	}
 	for name, key := range map[string]string{"other key": "other", "no key on sender": ""} {
-		f2, _ := newWire(key).encode(outMsg{Header: w.newHeader("y"), Content: map[string]any{}}, nil)
+		f2, _ := newWire(key, "").encode(outMsg{Header: w.newHeader("y"), Content: map[string]any{}}, nil)
 		if _, err := r.decode(f2); !errors.Is(err, errDropped) {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -176,6 +184,36 @@ json.dump([bool(db.execute("SELECT ? GLOB ?", (s, p)).fetchone()[0]) for p, s in
 			if bad++; bad == 10 {
 				t.FailNow()
 			}
+		}
+	}
+}
+
+func TestSchemesSignWithTheirHash(t *testing.T) {
+	hashes := map[string]func() hash.Hash{
+		"":              sha256.New,
+		"hmac-md5":      md5.New,
+		"hmac-sha1":     sha1.New,
+		"hmac-sha224":   sha256.New224,
+		"hmac-sha256":   sha256.New,
+		"hmac-sha384":   sha512.New384,
+		"hmac-sha512":   sha512.New,
+		"hmac-sha3_224": func() hash.Hash { return sha3.New224() },
+		"hmac-sha3_256": func() hash.Hash { return sha3.New256() },
+		"hmac-sha3_384": func() hash.Hash { return sha3.New384() },
+		"hmac-sha3_512": func() hash.Hash { return sha3.New512() },
+	}
+	for scheme, h := range hashes {
+		w := newWire("key", scheme)
+		frames, err := w.encode(outMsg{Header: w.newHeader("x"), Content: map[string]any{"a": 1}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mac := hmac.New(h, []byte("key"))
+		for _, f := range frames[2:6] {
+			mac.Write(f)
+		}
+		if want := hex.EncodeToString(mac.Sum(nil)); string(frames[1]) != want {
+			t.Errorf("%s: signature %s, want %s", scheme, frames[1], want)
 		}
 	}
 }
