@@ -214,12 +214,11 @@ func (k *kernel) bind() error {
 // Config.Prebound hands over for the port, if any.
 func (k *kernel) listen(name string, z zmq4.Socket, port int) error {
 	ci := k.conn
+	setup := listenSetup{spec: channelSpecs[name]}
 	if k.cfg.Prebound != nil {
-		if f := k.cfg.Prebound(ci.Transport, ci.IP, port); f != nil {
-			key := addPrebound(ci.bindEndpoint(port), f)
-			defer dropPrebound(key) // unless Listen took it
-		}
+		setup.prebound = k.cfg.Prebound(ci.Transport, ci.IP, port)
 	}
+	defer prepareListen(ci.bindEndpoint(port), setup)() // unless Listen took it
 	if err := z.Listen(ci.bindEndpoint(port)); err != nil {
 		return fmt.Errorf("connection file %s: cannot bind %s to %s: %s",
 			k.cfg.ConnectionFile, name, ci.endpoint(port), oneLine(unwrapAll(err).Error()))
