@@ -42,6 +42,12 @@ type Config struct {
 	// during program initialisation (internal/prebind) so that a client's
 	// first connection is not refused.
 	Prebound func(transport, ip string, port int) *os.File
+	// ParentPID, when above 1, is the process that started the kernel
+	// (ParentPIDFromEnv): when it is gone, Serve shuts down as after a
+	// shutdown_request, so that a frontend that dies without one does not
+	// leave the kernel running. Ignored on Windows, where Jupyter's
+	// JPY_PARENT_PID is a handle.
+	ParentPID int
 
 	// hooks lets tests observe internal events; nil outside tests.
 	hooks *testHooks
@@ -107,6 +113,9 @@ type kernel struct {
 
 	hist history
 
+	// parent watches Config.ParentPID from the start.
+	parent parentWatch
+
 	mu         sync.Mutex
 	cancelCell context.CancelFunc // of the running cell
 	cell       *cellState         // where Output goes
@@ -160,6 +169,7 @@ func newKernel(cfg Config) (*kernel, error) {
 		shellQ:       make(chan *message, shellQueueLen),
 		stop:         make(chan struct{}),
 		executorDone: make(chan struct{}),
+		parent:       newParentWatch(cfg.ParentPID),
 	}
 	k.debug = func(string, ...any) {}
 	if cfg.Debug {
@@ -239,6 +249,7 @@ func (k *kernel) run(ctx context.Context, sigs <-chan os.Signal) error {
 	k.startLoop(func() { k.receive(k.sockCtx, k.stdin, k.handleStdin) })
 	go func() { defer close(k.executorDone); k.executor() }()
 	go k.relaySignals(sigs)
+	go k.watchParent()
 
 	select {
 	case <-k.stop:

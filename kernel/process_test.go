@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -15,13 +16,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
 
 // The tests in this file run the kernel as a process of its own,
-// testdata/echokernel, as Jupyter does: what they measure (memory) belongs
-// to a process, and some clients run in a process of their own too.
+// testdata/echokernel, as Jupyter does: what they measure (memory, the
+// parent process) belongs to a process.
 
 // binDir holds the echokernel binary, built on first use.
 var binDir string
@@ -257,6 +259,68 @@ func handshake(addr string) error {
 		return fmt.Errorf("no handshake from the kernel: %v", err)
 	}
 	return nil
+}
+
+// TestOrphanedKernelExits kills the process that started the kernel, as
+// when a frontend crashes: the kernel notices, as ipykernel does, and
+// shuts down.
+func TestOrphanedKernelExits(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("JPY_PARENT_PID is a handle on Windows")
+	}
+	_, path := writeConnectionFile(t, testKey, "")
+	// The parent starts the kernel as jupyter_client does, with its own
+	// process id in JPY_PARENT_PID, prints the kernel's, and waits.
+	parent := exec.Command("/bin/sh", "-c", `JPY_PARENT_PID=$$ "$0" "$1" & echo $!; wait`, echokernel(t), path)
+	out, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The kernel's stderr reaches its end when the kernel exits: the
+	// shell, which shares it, is killed first.
+	logR, logW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logR.Close()
+	parent.Stderr = logW
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logW.Close()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	kpid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("the parent printed %q, not the kernel's pid", line)
+	}
+	defer syscall.Kill(kpid, syscall.SIGKILL) // if it outlives the test
+	var logBuf syncBuffer
+	logDone := make(chan struct{})
+	go func() { io.Copy(&logBuf, logR); close(logDone) }()
+
+	// The kernel serves, then loses its parent.
+	var ci connectionInfo
+	data, _ := os.ReadFile(path)
+	json.Unmarshal(data, &ci)
+	c := dialKernel(t, &ci, &logBuf)
+	c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+	killed := time.Now()
+	parent.Process.Kill()
+	parent.Wait()
+
+	const bound = 10 * time.Second // ipykernel checks every second
+	select {
+	case <-logDone:
+		t.Logf("the kernel exited %v after its parent was killed", time.Since(killed).Round(time.Millisecond))
+	case <-time.After(bound):
+		t.Fatalf("the kernel still runs %v after its parent was killed; its log:\n%s", bound, logBuf.String())
+	}
+	if want := fmt.Sprintf("parent process %d is gone: shutting down", parent.Process.Pid); !strings.Contains(logBuf.String(), want) {
+		t.Errorf("log lacks %q:\n%s", want, logBuf.String())
+	}
 }
 
 // requireJupyterClient skips the test if python cannot import
