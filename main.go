@@ -338,7 +338,8 @@ func serveKernel(conn string, debug bool, stderr io.Writer) error {
 	defer stop()
 	// The ports were bound while the program initialised (internal/prebind).
 	defer prebind.CloseAll()
-	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: debug, Prebound: prebind.Take})
+	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: debug, Prebound: prebind.Take,
+		ParentPID: kernel.ParentPIDFromEnv()}) // shut down when Jupyter's launcher is gone
 	if err != nil && ctx.Err() != nil {
 		// SIGTERM: the frontend ends the kernel; that is a clean exit.
 		return nil

@@ -59,12 +59,11 @@ func loadConnectionFile(path string) (*connectionInfo, error) {
 	if ci.IP == "" {
 		return nil, fail("ip is empty")
 	}
-	switch ci.SignatureScheme {
-	case "hmac-sha256":
-	case "":
-		ci.SignatureScheme = "hmac-sha256"
-	default:
-		return nil, fail("signature_scheme %q is not supported (want hmac-sha256)", ci.SignatureScheme)
+	if ci.SignatureScheme == "" {
+		ci.SignatureScheme = defaultScheme
+	}
+	if signatureSchemes[ci.SignatureScheme] == nil {
+		return nil, fail("signature_scheme %q is not supported (gopar supports %s)", clip(ci.SignatureScheme), schemeNames())
 	}
 	seen := map[int]string{}
 	for _, p := range ci.ports() {

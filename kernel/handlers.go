@@ -87,11 +87,12 @@ func (k *kernel) abort(s *socket, m *message) {
 // unknown logs m and, if it is a request, answers it with an error.
 func (k *kernel) unknown(s *socket, m *message) {
 	t := m.Header.MsgType
-	k.log.Printf("%s: unknown message type %q", s.name, t)
+	k.complain.printf(complainUnknown, "%s: unknown message type %q", s.name, clip(t))
 	if base, ok := strings.CutSuffix(t, "_request"); ok {
+		base = clip(base)
 		k.reply(s, m, base+"_reply", map[string]any{
 			"status": "error", "ename": "UnknownMessageType",
-			"evalue": fmt.Sprintf("gopar does not handle %s", t), "traceback": []string{},
+			"evalue": fmt.Sprintf("gopar does not handle %s_request", base), "traceback": []string{},
 		})
 	}
 }
@@ -208,10 +209,10 @@ func (k *kernel) handleCommOpen(s *socket, m *message) {
 		TargetName string `json:"target_name"`
 	}
 	if err := json.Unmarshal(m.Content, &c); err != nil {
-		k.log.Printf("%s: bad comm_open: %v", s.name, err)
+		k.complain.printf(complainContent, "%s: bad comm_open: %v", s.name, err)
 		return
 	}
-	k.debug("%s: comm_open for unknown target %q: closing it", s.name, c.TargetName)
+	k.debug("%s: comm_open for unknown target %q: closing it", s.name, clip(c.TargetName))
 	k.pub.publish("comm_close", m.RawHeader, map[string]any{"comm_id": c.CommID, "data": map[string]any{}}, false)
 }
 
@@ -237,7 +238,7 @@ func (k *kernel) handleShutdown(s *socket, m *message) {
 // parse decodes m's content into v; on failure it replies with an error.
 func (k *kernel) parse(s *socket, m *message, v any) bool {
 	if err := json.Unmarshal(m.Content, v); err != nil {
-		k.log.Printf("%s: bad %s content: %v", s.name, m.Header.MsgType, err)
+		k.complain.printf(complainContent, "%s: bad %s content: %v", s.name, m.Header.MsgType, err)
 		k.replyError(s, m, "BadRequest", "bad content: "+err.Error())
 		return false
 	}

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,10 @@ import (
 
 // failAfter guards every wait in these tests: reaching it is a failure.
 const failAfter = 20 * time.Second
+
+// python is the interpreter with Jupyter's client packages: Debian's, or
+// the one $GOPAR_E2E_PYTHON names (as in package e2e).
+var python = cmp.Or(os.Getenv("GOPAR_E2E_PYTHON"), "/usr/bin/python3")
 
 // syncBuffer is a log sink safe for concurrent use.
 type syncBuffer struct {
@@ -159,6 +164,7 @@ func freePorts(t *testing.T, n int) []int {
 
 type kernelOptions struct {
 	key       string
+	scheme    string // the signature scheme; "": defaultScheme
 	transport string
 	hooks     *testHooks
 	// prebound binds the ports before Serve, hands them over through
@@ -228,7 +234,7 @@ func (c *client) prebind(ci *connectionInfo) func(transport, ip string, port int
 func startKernel(t *testing.T, opt kernelOptions) *client {
 	t.Helper()
 	dir := t.TempDir()
-	ci := &connectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: opt.key, SignatureScheme: "hmac-sha256"}
+	ci := &connectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: opt.key, SignatureScheme: cmp.Or(opt.scheme, defaultScheme)}
 	if opt.transport == "ipc" {
 		ci.Transport = "ipc"
 		ci.IP = filepath.Join(dir, "k")
@@ -242,7 +248,7 @@ func startKernel(t *testing.T, opt kernelOptions) *client {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, w: newWire(opt.key), conn: ci, log: &syncBuffer{}, eng: &kerneltest.Engine{Started: make(chan string, 100)}, done: make(chan error, 1),
+	c := &client{t: t, w: newWire(opt.key, opt.scheme), conn: ci, log: &syncBuffer{}, eng: &kerneltest.Engine{Started: make(chan string, 100)}, done: make(chan error, 1),
 		shellBox: newBox(), controlBox: newBox(), stdinBox: newBox(), iopubBox: newBox()}
 	cfg := Config{ConnectionFile: path, Engine: c.eng, Log: c.log, hooks: opt.hooks}
 	if opt.prebound {
@@ -274,7 +280,7 @@ func startKernel(t *testing.T, opt kernelOptions) *client {
 // startClient connects a second client to the kernel of k.
 func startClient(t *testing.T, k *client) *client {
 	t.Helper()
-	c := &client{t: t, w: newWire(k.conn.Key), conn: k.conn, log: k.log, eng: k.eng, done: k.done,
+	c := &client{t: t, w: newWire(k.conn.Key, k.conn.SignatureScheme), conn: k.conn, log: k.log, eng: k.eng, done: k.done,
 		shellBox: newBox(), controlBox: newBox(), stdinBox: newBox(), iopubBox: newBox()}
 	t.Cleanup(func() {
 		for _, s := range c.sockets {

@@ -1,6 +1,10 @@
 package kernel
 
-import "sync"
+import (
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
 
 // historySession is the session number of the running process; the kernel
 // keeps no history of earlier processes.
@@ -138,30 +142,153 @@ func tail(entries []histEntry, n int) []histEntry {
 	return entries
 }
 
-// globMatch reports whether s matches pattern as a whole, where * matches
-// any run of characters (newlines included) and ? any one character.
+// maxGlobPattern is SQLite's default limit on the length of a GLOB pattern
+// (SQLITE_LIMIT_LIKE_PATTERN_LENGTH): a longer one is an error there (the
+// search finds nothing), and matches nothing here.
+const maxGlobPattern = 50000
+
+// globMatch reports whether s matches pattern as IPython's history search
+// matches it: with SQLite's GLOB, over the whole input, case-sensitively.
+// In the pattern, * matches any run of characters (newlines included), ?
+// any one character, and [...] one character of a set, which may hold
+// ranges (a-z) and be negated by a leading ^; a ] right after [ or [^ is a
+// member, as is a - first or last. There is no escape character, and like
+// SQLite's C strings, pattern and s end at a NUL.
 func globMatch(pattern, s string) bool {
-	p, t := []rune(pattern), []rune(s)
-	pi, ti := 0, 0
-	star, mark := -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
-			pi++
-			ti++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ti = mark
+	if len(pattern) > maxGlobPattern {
+		return false
+	}
+	pattern, _, _ = strings.Cut(pattern, "\x00")
+	s, _, _ = strings.Cut(s, "\x00")
+	return globCompare(pattern, s) == globMatched
+}
+
+// Results of globCompare, as of SQLite's patternCompare.
+const (
+	globMatched = iota
+	globNoMatch
+	// globNoStarMatch is no match, and tells the caller that moving an
+	// earlier * on cannot help: the rest of the pattern matches nowhere.
+	globNoStarMatch
+)
+
+// globCompare is SQLite's patternCompare for GLOB.
+func globCompare(p, s string) int {
+	for p != "" {
+		c, n := utf8.DecodeRuneInString(p)
+		p = p[n:]
+		switch c {
+		case '*':
+			// Further * and ? right after: each ? takes one character.
+			for p != "" && (p[0] == '*' || p[0] == '?') {
+				if p[0] == '?' {
+					if s == "" {
+						return globNoStarMatch
+					}
+					s = skipRune(s)
+				}
+				p = p[1:]
+			}
+			if p == "" {
+				return globMatched
+			}
+			if p[0] == '[' {
+				for ; s != ""; s = skipRune(s) {
+					if r := globCompare(p, s); r != globNoMatch {
+						return r
+					}
+				}
+				return globNoStarMatch
+			}
+			c, n := utf8.DecodeRuneInString(p)
+			p = p[n:]
+			for s != "" {
+				c2, m := utf8.DecodeRuneInString(s)
+				s = s[m:]
+				if c2 != c {
+					continue
+				}
+				if r := globCompare(p, s); r != globNoMatch {
+					return r
+				}
+			}
+			return globNoStarMatch
+		case '[':
+			if s == "" {
+				return globNoMatch
+			}
+			c2, m := utf8.DecodeRuneInString(s)
+			s = s[m:]
+			in, rest, ok := globSet(p, c2)
+			if !ok || !in {
+				return globNoMatch
+			}
+			p = rest
+		case '?':
+			if s == "" {
+				return globNoMatch
+			}
+			s = skipRune(s)
 		default:
-			return false
+			c2, m := utf8.DecodeRuneInString(s)
+			if s == "" || c2 != c {
+				return globNoMatch
+			}
+			s = s[m:]
 		}
 	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
+	if s == "" {
+		return globMatched
 	}
-	return pi == len(p)
+	return globNoMatch
+}
+
+// globSet matches c against the set at the start of p, just after its [.
+// It returns whether c is in the set, the pattern after the set's ], and
+// false if the set has no ].
+func globSet(p string, c rune) (in bool, rest string, ok bool) {
+	next := func() rune {
+		if p == "" {
+			return 0
+		}
+		r, n := utf8.DecodeRuneInString(p)
+		p = p[n:]
+		return r
+	}
+	invert, seen := false, false
+	c2 := next()
+	if c2 == '^' {
+		invert = true
+		c2 = next()
+	}
+	if c2 == ']' {
+		seen = c == ']'
+		c2 = next()
+	}
+	var prior rune // the member before a -, if it may start a range
+	for c2 != 0 && c2 != ']' {
+		if c2 == '-' && p != "" && p[0] != ']' && prior > 0 {
+			c2 = next()
+			if c >= prior && c <= c2 {
+				seen = true
+			}
+			prior = 0
+		} else {
+			if c == c2 {
+				seen = true
+			}
+			prior = c2
+		}
+		c2 = next()
+	}
+	if c2 == 0 {
+		return false, p, false
+	}
+	return seen != invert, p, true
+}
+
+// skipRune returns s without its first character.
+func skipRune(s string) string {
+	_, n := utf8.DecodeRuneInString(s)
+	return s[n:]
 }

@@ -42,6 +42,12 @@ type Config struct {
 	// during program initialisation (internal/prebind) so that a client's
 	// first connection is not refused.
 	Prebound func(transport, ip string, port int) *os.File
+	// ParentPID, when above 1, is the process that started the kernel
+	// (ParentPIDFromEnv): when it is gone, Serve shuts down as after a
+	// shutdown_request, so that a frontend that dies without one does not
+	// leave the kernel running. Ignored on Windows, where Jupyter's
+	// JPY_PARENT_PID is a handle.
+	ParentPID int
 
 	// hooks lets tests observe internal events; nil outside tests.
 	hooks *testHooks
@@ -78,6 +84,8 @@ type kernel struct {
 	cfg  Config
 	conn *connectionInfo
 	log  *log.Logger
+	// complain logs what peers and careless input cause, rate-limited.
+	complain *complainer
 	// debug logs routine events when Config.Debug is set.
 	debug func(format string, args ...any)
 	wire  *wire
@@ -104,6 +112,9 @@ type kernel struct {
 	abortLeft int
 
 	hist history
+
+	// parent watches Config.ParentPID from the start.
+	parent parentWatch
 
 	mu         sync.Mutex
 	cancelCell context.CancelFunc // of the running cell
@@ -147,21 +158,27 @@ func newKernel(cfg Config) (*kernel, error) {
 	if err != nil {
 		return nil, err
 	}
+	logger := log.New(cfg.Log, "gopar kernel: ", log.Ltime|log.Lmicroseconds)
 	k := &kernel{
 		cfg:          cfg,
 		conn:         ci,
-		log:          log.New(cfg.Log, "gopar kernel: ", log.Ltime|log.Lmicroseconds),
-		wire:         newWire(ci.Key),
+		log:          logger,
+		complain:     newComplainer(logger),
+		wire:         newWire(ci.Key, ci.SignatureScheme),
 		eng:          cfg.Engine,
 		shellQ:       make(chan *message, shellQueueLen),
 		stop:         make(chan struct{}),
 		executorDone: make(chan struct{}),
+		parent:       newParentWatch(cfg.ParentPID),
 	}
 	k.debug = func(string, ...any) {}
 	if cfg.Debug {
 		k.debug = k.log.Printf
 	}
 	k.sockCtx, k.cancelSockets = context.WithCancel(context.Background())
+	if ci.Key == "" {
+		k.log.Printf("connection file %s has an empty key: messages are not signed, and anyone who can reach the ports can run code as this user", cfg.ConnectionFile)
+	}
 	return k, nil
 }
 
@@ -171,9 +188,9 @@ func (k *kernel) bind() error {
 	if err := registerGuardedTransports(); err != nil {
 		return fmt.Errorf("kernel: %v", err)
 	}
-	guardLog.Store(k.log)
+	guardLog.Store(k.complain)
 
-	zlog := log.New(k.cfg.Log, "gopar kernel: zmq4: ", log.Ltime|log.Lmicroseconds)
+	zlog := log.New(complainWriter{k.complain, complainZMQ}, "zmq4: ", 0)
 	opts := []zmq4.Option{zmq4.WithLogger(zlog), zmq4.WithTimeout(sendTimeout)}
 	k.shell = &socket{name: "shell", z: zmq4.NewRouter(k.sockCtx, opts...)}
 	k.control = &socket{name: "control", z: zmq4.NewRouter(k.sockCtx, opts...)}
@@ -207,12 +224,11 @@ func (k *kernel) bind() error {
 // Config.Prebound hands over for the port, if any.
 func (k *kernel) listen(name string, z zmq4.Socket, port int) error {
 	ci := k.conn
+	setup := listenSetup{spec: channelSpecs[name]}
 	if k.cfg.Prebound != nil {
-		if f := k.cfg.Prebound(ci.Transport, ci.IP, port); f != nil {
-			key := addPrebound(ci.bindEndpoint(port), f)
-			defer dropPrebound(key) // unless Listen took it
-		}
+		setup.prebound = k.cfg.Prebound(ci.Transport, ci.IP, port)
 	}
+	defer prepareListen(ci.bindEndpoint(port), setup)() // unless Listen took it
 	if err := z.Listen(ci.bindEndpoint(port)); err != nil {
 		return fmt.Errorf("connection file %s: cannot bind %s to %s: %s",
 			k.cfg.ConnectionFile, name, ci.endpoint(port), oneLine(unwrapAll(err).Error()))
@@ -233,6 +249,7 @@ func (k *kernel) run(ctx context.Context, sigs <-chan os.Signal) error {
 	k.startLoop(func() { k.receive(k.sockCtx, k.stdin, k.handleStdin) })
 	go func() { defer close(k.executorDone); k.executor() }()
 	go k.relaySignals(sigs)
+	go k.watchParent()
 
 	select {
 	case <-k.stop:
@@ -362,11 +379,11 @@ func (k *kernel) heartbeat(ctx context.Context, hb zmq4.Socket) {
 			return
 		}
 		if err != nil {
-			k.log.Printf("heartbeat: %v", err)
+			k.complain.printf(complainReceive, "heartbeat: %v", err)
 			continue
 		}
 		if err := hb.Send(msg); err != nil && ctx.Err() == nil {
-			k.log.Printf("heartbeat: %v", err)
+			k.complain.printf(complainReceive, "heartbeat: %v", err)
 		}
 	}
 }
@@ -380,7 +397,7 @@ func (k *kernel) receive(ctx context.Context, s *socket, handle func(*message)) 
 			return
 		}
 		if err != nil {
-			k.log.Printf("%s: receive: %v", s.name, err)
+			k.complain.printf(complainReceive, "%s: receive: %v", s.name, err)
 			continue
 		}
 		if zm.Type == zmq4.CmdMsg {
@@ -388,7 +405,7 @@ func (k *kernel) receive(ctx context.Context, s *socket, handle func(*message)) 
 		}
 		m, err := k.wire.decode(zm.Frames)
 		if err != nil {
-			k.log.Printf("%s: %v", s.name, err)
+			k.complain.printf(complainMessage, "%s: %v", s.name, err)
 			continue
 		}
 		if k.stopping() {
@@ -475,14 +492,14 @@ func (k *kernel) interrupt(why string) bool {
 // handleStdin delivers input_reply messages to the waiting Input call.
 func (k *kernel) handleStdin(m *message) {
 	if m.Header.MsgType != "input_reply" {
-		k.log.Printf("stdin: ignoring %s", m.Header.MsgType)
+		k.complain.printf(complainUnknown, "stdin: ignoring %s", clip(m.Header.MsgType))
 		return
 	}
 	var c struct {
 		Value string `json:"value"`
 	}
 	if err := json.Unmarshal(m.Content, &c); err != nil {
-		k.log.Printf("stdin: bad input_reply: %v", err)
+		k.complain.printf(complainContent, "stdin: bad input_reply: %v", err)
 		return
 	}
 	k.mu.Lock()
@@ -490,7 +507,7 @@ func (k *kernel) handleStdin(m *message) {
 	k.inputWait = nil
 	k.mu.Unlock()
 	if ch == nil {
-		k.log.Printf("stdin: input_reply while no input was asked for")
+		k.complain.printf(complainContent, "stdin: input_reply while no input was asked for")
 		return
 	}
 	ch <- c.Value // buffered, one reply per request

@@ -215,6 +215,9 @@ func TestSigning(t *testing.T) {
 
 func TestEmptyKeyMeansNoSigning(t *testing.T) {
 	c := startKernel(t, kernelOptions{key: ""})
+	if want := "has an empty key: messages are not signed"; !strings.Contains(c.log.String(), want) {
+		t.Errorf("log lacks the warning %q:\n%s", want, c.log.String())
+	}
 	id := c.send(c.shell, "kernel_info_request", map[string]any{})
 	if r := c.reply(c.shellBox, id); content(t, r)["status"] != "ok" {
 		t.Errorf("reply %v", content(t, r))
@@ -711,7 +714,7 @@ func TestConnectionFileErrors(t *testing.T) {
 		{"testdata/not-json.json", "not valid JSON"},
 		{"testdata/bad-transport.json", `transport "udp" is not supported`},
 		{"testdata/port-zero.json", "shell_port is 0"},
-		{"testdata/bad-scheme.json", `signature_scheme "hmac-md5" is not supported`},
+		{"testdata/bad-scheme.json", `signature_scheme "hmac-blake2b" is not supported (gopar supports hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha3_224, hmac-sha3_256, hmac-sha3_384, hmac-sha3_512, hmac-sha512)`},
 		{"testdata/duplicate-ports.json", "are both 9001"},
 		{"testdata/no-ip.json", "ip is empty"},
 	}
@@ -766,6 +769,77 @@ func TestRequestAfterErrorReplyRuns(t *testing.T) {
 		next := c.send(c.shell, "execute_request", map[string]any{"code": "result:x", "silent": false})
 		if r := content(t, c.reply(c.shellBox, next)); r["status"] != "ok" {
 			t.Fatalf("round %d: request sent after the error reply was answered %v", i, r)
+		}
+	}
+}
+
+func TestSignatureSchemes(t *testing.T) {
+	for scheme := range signatureSchemes {
+		t.Run(scheme, func(t *testing.T) {
+			c := startKernel(t, kernelOptions{key: testKey, scheme: scheme})
+			r := c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+			if content(t, r)["status"] != "ok" {
+				t.Errorf("kernel_info_reply %v", content(t, r))
+			}
+			// A message signed with another hash is dropped.
+			other := "hmac-sha256"
+			if scheme == other {
+				other = "hmac-sha512"
+			}
+			frames, err := newWire(testKey, other).encode(outMsg{Header: c.w.newHeader("kernel_info_request"), Content: map[string]any{}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.sendFrames(c.shell, frames)
+			c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+			if !strings.Contains(c.log.String(), "bad signature") {
+				t.Errorf("a message signed with %s was not dropped", other)
+			}
+		})
+	}
+}
+
+// TestLongMsgTypeIsClipped sends a correctly signed request whose msg_type
+// is 10 MB long: the kernel must not echo it back in full (in the reply's
+// type, its parent header and its error), nor log it in full.
+func TestLongMsgTypeIsClipped(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	long := strings.Repeat("x", 10<<20) + "_request"
+	id := c.send(c.shell, long, map[string]any{})
+	r := c.reply(c.shellBox, id)
+	if size := len(r.RawHeader) + len(r.Parent) + len(r.Metadata) + len(r.Content); size > 4<<10 {
+		t.Errorf("the reply is %d bytes", size)
+	}
+	if typ := r.Header.MsgType; !strings.HasPrefix(typ, "xxxxxxxx") || !strings.HasSuffix(typ, "_reply") {
+		t.Errorf("reply type %.200q", typ)
+	}
+	if got := content(t, r); got["ename"] != "UnknownMessageType" || !strings.Contains(got["evalue"].(string), "(10485760 bytes)") {
+		t.Errorf("reply %.300v", got)
+	}
+	for _, m := range c.untilIdle(id) {
+		if len(m.Parent) > 4<<10 {
+			t.Errorf("%s has a parent header of %d bytes", m.Header.MsgType, len(m.Parent))
+		}
+	}
+	if n := len(c.log.String()); n > 4<<10 {
+		t.Errorf("the log grew by %d bytes", n)
+	}
+}
+
+func TestComplaintsAreRateLimited(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	for range 200 {
+		_, frames := c.build("kernel_info_request", map[string]any{})
+		frames[1] = []byte(strings.Repeat("0", 64)) // a forged signature
+		c.sendFrames(c.shell, frames)
+		c.send(c.shell, "frobnicate", map[string]any{})
+	}
+	// Shell reads in order: once this reply is in, the others were read.
+	c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+	log := c.log.String()
+	for _, line := range []string{"bad signature", "unknown message type"} {
+		if n := strings.Count(log, line); n < 1 || n > complainBurst {
+			t.Errorf("%d log lines with %q from 200 bad messages, want 1 to %d", n, line, complainBurst)
 		}
 	}
 }

@@ -38,8 +38,8 @@ func (c *capture) all() []*message {
 }
 
 func newTestPublisher(t *testing.T) (*publisher, *capture) {
-	w := newWire("k")
-	c := newCapture(newWire("k"))
+	w := newWire("k", "")
+	c := newCapture(newWire("k", ""))
 	p := newPublisher(w, c.send, t.Logf)
 	t.Cleanup(func() { p.close(time.Second) })
 	return p, c

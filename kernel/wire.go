@@ -3,15 +3,22 @@ package kernel
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha3"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // protocolVersion is the Jupyter messaging protocol version gopar speaks.
@@ -55,6 +62,38 @@ type outMsg struct {
 	Content    any
 }
 
+// signatureSchemes are the connection file's signature schemes the kernel
+// knows, with their hash functions. jupyter_client accepts "hmac-" and the
+// name of any hash in Python's hashlib: these are all of them but BLAKE2
+// (not in Go's standard library) and SHAKE (whose HMAC Python cannot
+// compute).
+var signatureSchemes = map[string]func() hash.Hash{
+	"hmac-md5":      md5.New,
+	"hmac-sha1":     sha1.New,
+	"hmac-sha224":   sha256.New224,
+	"hmac-sha256":   sha256.New,
+	"hmac-sha384":   sha512.New384,
+	"hmac-sha512":   sha512.New,
+	"hmac-sha3_224": func() hash.Hash { return sha3.New224() },
+	"hmac-sha3_256": func() hash.Hash { return sha3.New256() },
+	"hmac-sha3_384": func() hash.Hash { return sha3.New384() },
+	"hmac-sha3_512": func() hash.Hash { return sha3.New512() },
+}
+
+// defaultScheme is the signature scheme of a connection file that names
+// none.
+const defaultScheme = "hmac-sha256"
+
+// schemeNames lists the known signature schemes, sorted.
+func schemeNames() string {
+	var names []string
+	for name := range signatureSchemes {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
 // wire signs, encodes and decodes messages for one kernel session.
 type wire struct {
 	key     []byte
@@ -69,11 +108,20 @@ type wire struct {
 // maxSeen bounds the replay guard's memory.
 const maxSeen = 1 << 14
 
-func newWire(key string) *wire {
+// newWire returns the wire of a session signed with key ("": not signed)
+// and scheme, one of signatureSchemes or "" for defaultScheme.
+func newWire(key, scheme string) *wire {
+	if scheme == "" {
+		scheme = defaultScheme
+	}
+	h := signatureSchemes[scheme]
+	if h == nil {
+		panic("kernel: unknown signature scheme " + scheme) // loadConnectionFile checks it
+	}
 	w := &wire{session: newID(), seen: make(map[string]struct{})}
 	if key != "" {
 		w.key = []byte(key)
-		w.pool.New = func() any { return hmac.New(sha256.New, w.key) }
+		w.pool.New = func() any { return hmac.New(h, w.key) }
 	}
 	return w
 }
@@ -217,9 +265,46 @@ func (w *wire) decode(frames [][]byte) (*message, error) {
 		return nil, fmt.Errorf("%w: header has no msg_type", errDropped)
 	}
 	if !json.Valid(content) || (len(bytes.TrimSpace(content)) > 0 && bytes.TrimSpace(content)[0] != '{') {
-		return nil, fmt.Errorf("%w: %s content is not a JSON object", errDropped, m.Header.MsgType)
+		return nil, fmt.Errorf("%w: %s content is not a JSON object", errDropped, clip(m.Header.MsgType))
+	}
+	if len(hdr) > maxParentHeader {
+		// Replies and status messages echo the header as their parent:
+		// not megabytes of it.
+		m.RawHeader = clippedHeader(m.Header)
 	}
 	return m, nil
+}
+
+// maxParentHeader is the largest request header echoed as it came, as
+// parent_header; a real one is a few hundred bytes.
+const maxParentHeader = 4 << 10
+
+// clippedHeader is h with every field clipped, as JSON.
+func clippedHeader(h header) json.RawMessage {
+	h.MsgID, h.Session, h.Username = clip(h.MsgID), clip(h.Session), clip(h.Username)
+	h.Date, h.MsgType, h.Version = clip(h.Date), clip(h.MsgType), clip(h.Version)
+	b, err := marshal(h)
+	if err != nil {
+		return emptyObject
+	}
+	return b
+}
+
+// maxEcho is the longest name from a peer (a msg_type, say) that the
+// kernel logs or echoes as it came.
+const maxEcho = 100
+
+// clip returns s, or its first maxEcho bytes and a note of its length if
+// it is longer: a peer's name, as the kernel logs or echoes it.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	n := maxEcho
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
 }
 
 // firstSeen records sig and reports whether it is new.

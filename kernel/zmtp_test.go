@@ -1,11 +1,13 @@
 package kernel
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,10 +17,8 @@ import (
 
 // zmtpGreeting is a ZMTP 3.0 greeting for the NULL mechanism.
 func zmtpGreeting() []byte {
-	g := make([]byte, 64)
-	g[0], g[9], g[10], g[11] = 0xff, 0x7f, 3, 0
-	copy(g[12:], "NULL")
-	return g
+	g := kernelGreeting
+	return g[:]
 }
 
 func TestHugeZMTPFrameIsRefused(t *testing.T) {
@@ -69,22 +69,10 @@ func TestZMTPGuardFollowsFramesAcrossReads(t *testing.T) {
 	for _, chunk := range []int{1, 2, 7, 64, len(stream)} {
 		g := zmtpGuard{greeting: 64}
 		for i := 0; i < len(stream); i += chunk {
-			if err := g.feed(stream[i:min(i+chunk, len(stream))]); err != nil {
-				t.Fatalf("chunk %d: %v", chunk, err)
-			}
+			g.feed(stream[i:min(i+chunk, len(stream))])
 		}
-		if g.body != 0 || g.inSize || g.greeting != 0 {
+		if g.body != 0 || g.inSize || g.greeting != 0 || !g.boundary() {
 			t.Errorf("chunk %d: guard ends in state %+v", chunk, g)
-		}
-	}
-	// A frame just over the limit is refused, one at the limit is not.
-	for size, wantErr := range map[uint64]bool{maxFrame: false, maxFrame + 1: true} {
-		g := zmtpGuard{limit: maxFrame}
-		hdr := make([]byte, 9)
-		hdr[0] = 0x02
-		binary.BigEndian.PutUint64(hdr[1:], size)
-		if err := g.feed(hdr); (err != nil) != wantErr {
-			t.Errorf("size %d: err %v", size, err)
 		}
 	}
 }
@@ -152,7 +140,7 @@ func TestGuardConnWritesWholeMessages(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	cc := &countingConn{Conn: a}
-	g := newGuardConn(cc)
+	g := newGuardConn(cc, defaultSpec)
 	write := func(p []byte) {
 		t.Helper()
 		if n, err := g.Write(p); n != len(p) || err != nil {
@@ -277,5 +265,229 @@ func TestSilentPeerDoesNotBlockOthers(t *testing.T) {
 	}
 	if !strings.Contains(c.log.String(), "no ZMTP handshake within") {
 		t.Errorf("log lacks the dropped peer:\n%s", c.log.String())
+	}
+}
+
+// dialRaw opens a TCP connection to a port of the kernel of c.
+func dialRaw(t *testing.T, c *client, port int) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(c.conn.endpoint(port), "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// readUntilClosed reads conn until the kernel closes it, and fails the
+// test if that takes failAfter.
+func readUntilClosed(t *testing.T, conn net.Conn, what string) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(failAfter))
+	if _, err := io.Copy(io.Discard, conn); errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("%s: the kernel did not close the connection", what)
+	}
+}
+
+func TestSilentPeersDelayNobody(t *testing.T) {
+	// Silent peers are not dropped before the test ends: only a
+	// handshake that does not wait for them lets the client in.
+	old := handshakeTimeout.get()
+	handshakeTimeout.set(time.Hour)
+	defer handshakeTimeout.set(old)
+	c := startKernel(t, kernelOptions{key: testKey})
+	ci := c.conn
+	var silent []net.Conn
+	for _, p := range ci.ports() {
+		for i := range 8 {
+			conn := dialRaw(t, c, p.port)
+			if i%2 == 1 {
+				conn.Write(zmtpGreeting()) // a greeting, then nothing
+			}
+			silent = append(silent, conn)
+		}
+	}
+	start := time.Now()
+	other := startClient(t, c)
+	id := other.send(other.shell, "kernel_info_request", map[string]any{})
+	other.reply(other.shellBox, id)
+	t.Logf("with 8 silent connections on each port, a new client got kernel_info in %v", time.Since(start).Round(time.Millisecond))
+	// The silent peers got the kernel's greeting and are still connected.
+	for i, conn := range silent {
+		conn.SetReadDeadline(time.Now().Add(failAfter))
+		g := make([]byte, greetingLen)
+		if _, err := io.ReadFull(conn, g); err != nil || g[0] != 0xff {
+			t.Fatalf("silent connection %d: % x, %v", i, g, err)
+		}
+	}
+}
+
+func TestBadHandshakesAreDropped(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	cmd := func(name string, body []byte) []byte {
+		b := append([]byte{byte(len(name))}, name...)
+		b = append(b, body...)
+		return append([]byte{flagCommand, byte(len(b))}, b...)
+	}
+	prop := func(k, v string) []byte {
+		b := append([]byte{byte(len(k))}, k...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(v)))
+		return append(b, v...)
+	}
+	http := []byte("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	http = append(http, make([]byte, greetingLen)...)
+	zmtp2 := zmtpGreeting()
+	zmtp2[10] = 2
+	plain := zmtpGreeting()
+	copy(plain[12:32], "PLAIN\x00\x00\x00\x00")
+	tests := []struct {
+		name string
+		port int
+		send []byte
+		log  string
+	}{
+		// zmq4 panics on metadata cut short: the kernel would crash.
+		{"READY metadata cut short", ci(c).ShellPort, append(zmtpGreeting(), cmd("READY", []byte{1})...), "malformed READY metadata"},
+		{"READY value cut short", ci(c).ShellPort, append(zmtpGreeting(), cmd("READY", prop("Socket-Type", "DEALER")[:12])...), "malformed READY metadata"},
+		// zmq4 fails these without closing the connection.
+		{"not ZMTP", ci(c).ShellPort, http, "not a ZMTP 3 greeting"},
+		{"ZMTP 2", ci(c).ShellPort, zmtp2, "ZMTP 2.0, not 3 or later"},
+		{"PLAIN", ci(c).ShellPort, plain, `security mechanism "PLAIN", not NULL`},
+		{"PING first", ci(c).ShellPort, append(zmtpGreeting(), cmd("PING", nil)...), `first command "PING", not READY`},
+		{"message first", ci(c).ShellPort, append(zmtpGreeting(), 0x00, 1, 'x'), "the first frame is a message"},
+		{"PUB on shell", ci(c).ShellPort, append(zmtpGreeting(), cmd("READY", prop("Socket-Type", "PUB"))...), `a "PUB" socket cannot talk to shell (ROUTER)`},
+		{"DEALER on iopub", ci(c).IOPubPort, append(zmtpGreeting(), cmd("READY", prop("Socket-Type", "DEALER"))...), `a "DEALER" socket cannot talk to iopub (PUB)`},
+		// zmq4 panics on a socket type it does not know.
+		{"unknown socket type", ci(c).ControlPort, append(zmtpGreeting(), cmd("READY", prop("Socket-Type", "FOO"))...), `a "FOO" socket cannot talk to control (ROUTER)`},
+		{"no socket type", ci(c).HBPort, append(zmtpGreeting(), cmd("READY", prop("Identity", "x"))...), `a "" socket cannot talk to heartbeat (REP)`},
+	}
+	for _, tc := range tests {
+		conn := dialRaw(t, c, tc.port)
+		conn.Write(tc.send)
+		readUntilClosed(t, conn, tc.name)
+		if !strings.Contains(c.log.String(), tc.log) {
+			t.Errorf("%s: log lacks %q", tc.name, tc.log)
+		}
+	}
+	// The kernel serves on, and a good handshake in pieces, as libzmq
+	// sends it, gets through.
+	c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
+	conn := dialRaw(t, c, ci(c).ShellPort)
+	g := zmtpGreeting()
+	conn.Write(g[:10])
+	got := make([]byte, greetingLen)
+	if _, err := io.ReadFull(conn, got[:11]); err != nil {
+		t.Fatal(err)
+	}
+	conn.Write(g[10:])
+	conn.Write(cmd("READY", prop("Socket-Type", "DEALER")))
+	conn.SetReadDeadline(time.Now().Add(failAfter))
+	if _, err := io.ReadFull(conn, got[11:]); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(g) {
+		t.Errorf("greeting % x, want % x", got, g)
+	}
+	ready := make([]byte, 2)
+	if _, err := io.ReadFull(conn, ready); err != nil || ready[0] != flagCommand {
+		t.Errorf("after the greeting: % x, %v; want the kernel's READY", ready, err)
+	}
+}
+
+// ci is the connection info of the kernel of c.
+func ci(c *client) *connectionInfo { return c.conn }
+
+// guardPipe is a guardConn past its handshake, and the peer's end.
+func guardPipe(t *testing.T, spec channelSpec) (*guardConn, net.Conn) {
+	t.Helper()
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return newGuardConn(a, spec), b
+}
+
+// longHeader is the header of a frame of size bytes.
+func longHeader(flags byte, size uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{flags | flagLong}, size)
+}
+
+func TestGuardHoldsBackAnnouncedFrames(t *testing.T) {
+	g, peer := guardPipe(t, channelSpec{name: "test", maxMessage: 1 << 30})
+	// 500 MB announced, 1 MB sent, then the peer is gone.
+	go func() {
+		peer.Write(longHeader(0, 500<<20))
+		peer.Write(make([]byte, 1<<20))
+		peer.Close()
+	}()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	hdr := make([]byte, 2)
+	n, err := g.Read(hdr)
+	runtime.ReadMemStats(&after)
+	if n != 0 || err == nil {
+		t.Fatalf("Read gave %d bytes (% x), %v; want the header held back and an error", n, hdr[:n], err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+		t.Errorf("the guard allocated %d MB for the 1 MB that came", alloc>>20)
+	}
+
+	// A big frame that arrives whole reaches the reader whole.
+	g, peer = guardPipe(t, channelSpec{name: "test", maxMessage: 1 << 30})
+	body := make([]byte, 3<<20)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	want := append(append(longHeader(flagMore, uint64(len(body))), body...), 0x00, 1, 'z')
+	go func() {
+		for i := 0; i < len(want); i += 1000 {
+			peer.Write(want[i:min(i+1000, len(want))])
+		}
+	}()
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(g, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("the frames came through changed")
+	}
+}
+
+func TestGuardLimitsMessages(t *testing.T) {
+	const limit = 100 << 10
+	tests := []struct {
+		name   string
+		frames [][]byte // headers; bodies are zeros
+		ok     bool
+	}{
+		{"a frame at the limit", [][]byte{longHeader(0, limit)}, true},
+		{"a frame over the limit", [][]byte{longHeader(0, limit+1)}, false},
+		{"frames up to the limit", [][]byte{longHeader(flagMore, limit/2), longHeader(0, limit/2)}, true},
+		{"frames over the limit", [][]byte{longHeader(flagMore, limit/2), {flagMore, 200}, longHeader(0, limit/2)}, false},
+		{"two messages at the limit", [][]byte{longHeader(0, limit), longHeader(0, limit)}, true},
+		{"2^60 bytes", [][]byte{longHeader(0, 1<<60)}, false},
+	}
+	for _, tc := range tests {
+		g, peer := guardPipe(t, channelSpec{name: "test", maxMessage: limit})
+		go func() {
+			for _, h := range tc.frames {
+				size := uint64(h[1])
+				if h[0]&flagLong != 0 {
+					size = binary.BigEndian.Uint64(h[1:])
+				}
+				if _, err := peer.Write(h); err != nil {
+					return
+				}
+				if size < 1<<30 {
+					peer.Write(make([]byte, size))
+				}
+			}
+			peer.Close()
+		}()
+		_, err := io.Copy(io.Discard, g)
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if !tc.ok && (err == nil || !errors.Is(err, io.EOF)) {
+			t.Errorf("%s: error %v does not wrap io.EOF: zmq4 would keep the connection", tc.name, err)
+		}
 	}
 }

@@ -25,7 +25,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: echokernel CONNECTION_FILE")
 		os.Exit(2)
 	}
-	cfg := kernel.Config{ConnectionFile: os.Args[1], Engine: &kerneltest.Engine{}, Log: os.Stderr}
+	cfg := kernel.Config{ConnectionFile: os.Args[1], Engine: &kerneltest.Engine{}, Log: os.Stderr,
+		ParentPID: kernel.ParentPIDFromEnv()}
 	if err := kernel.Serve(context.Background(), cfg); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
