@@ -478,7 +478,12 @@ func (k *kernel) interrupt(why string) bool {
 	k.mu.Unlock()
 	if cancel == nil {
 		if why != "" {
+			// An interrupt from the user while no cell runs stops what
+			// earlier cells left running, if the engine can.
 			k.debug("%s: no cell is running", why)
+			if ii, ok := k.eng.(engine.IdleInterrupter); ok {
+				ii.InterruptIdle()
+			}
 		}
 		return false
 	}

@@ -455,6 +455,26 @@ func TestInterruptRequestOnControl(t *testing.T) {
 	})
 }
 
+// TestInterruptWhileIdle checks that an interrupt with no running cell
+// reaches the engine as InterruptIdle, and that a shutdown does not.
+func TestInterruptWhileIdle(t *testing.T) {
+	c := startKernel(t, kernelOptions{key: testKey})
+	id := c.send(c.control, "interrupt_request", map[string]any{})
+	if r := c.reply(c.controlBox, id); r.Header.MsgType != "interrupt_reply" || content(t, r)["status"] != "ok" {
+		t.Fatalf("interrupt_reply: %v", content(t, r))
+	}
+	if n := c.eng.IdleInterrupts(); n != 1 {
+		t.Errorf("InterruptIdle called %d times, want 1", n)
+	}
+	r, _ := c.execute("result:fine", nil)
+	if got := content(t, r); got["status"] != "ok" {
+		t.Errorf("after an idle interrupt: %v", got)
+	}
+	if n := c.eng.IdleInterrupts(); n != 1 {
+		t.Errorf("InterruptIdle called %d times after a cell, want 1", n)
+	}
+}
+
 func TestInterruptBySIGINT(t *testing.T) {
 	interruptTest(t, func(c *client) {
 		if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {

@@ -55,12 +55,30 @@ type Engine struct {
 	// Execute waits until it is received or buffered.
 	Started chan string
 
-	mu     sync.Mutex
-	gates  map[string]chan struct{} // closed when open
-	closed bool
+	mu             sync.Mutex
+	gates          map[string]chan struct{} // closed when open
+	closed         bool
+	idleInterrupts int
 }
 
-var _ engine.Engine = (*Engine)(nil)
+var (
+	_ engine.Engine          = (*Engine)(nil)
+	_ engine.IdleInterrupter = (*Engine)(nil)
+)
+
+// InterruptIdle implements engine.IdleInterrupter: it counts the calls.
+func (e *Engine) InterruptIdle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.idleInterrupts++
+}
+
+// IdleInterrupts is how many times InterruptIdle was called.
+func (e *Engine) IdleInterrupts() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.idleInterrupts
+}
 
 // Open opens gate name: cells waiting at "gate:NAME" go on, and later
 // ones pass it at once. Opening an open gate does nothing.
