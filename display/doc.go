@@ -27,4 +27,7 @@
 //
 // Every bundle carries text/plain, so that consoles and plain-text exports
 // show something sensible.
+//
+// SetSink also makes long parlib runs (Scaling, Bench) show progress bars
+// in the cell: see ParlibProgress.
 package display
