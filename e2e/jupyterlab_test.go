@@ -29,11 +29,10 @@ import (
 )
 
 // The JupyterLab test builds a JupyterLab 4 frontend from the npm packages
-// that e2e/jupyterlab/package-lock.json pins (Debian packages neither
-// JupyterLab nor its Python package, and the tests do not use PyPI), serves
-// it with Debian's jupyter_server and jupyterlab_server
-// (jupyterlab/serve_lab.py), and drives it in headless Chromium
-// (jupyterlab/lab.py).
+// that e2e/jupyterlab/package-lock.json pins (Debian 12 does not package
+// JupyterLab, and the tests do not use PyPI), serves it with Debian's
+// jupyter_server and jupyterlab_server (jupyterlab/serve_lab.py), and
+// drives it in headless Chromium (jupyterlab/lab.py).
 
 // labDir holds the frontend's sources.
 const labDir = "jupyterlab"
@@ -45,9 +44,9 @@ var labBuildInputs = []string{"package.json", "package-lock.json", "index.js", "
 // labBuild returns the directory of the built frontend (bundle.js,
 // schemas/, themes/), building it on first use into the user's cache
 // directory, under a key hashed from labBuildInputs and node's version.
-// A build takes a minute or two (npm ci, then webpack); later runs reuse
-// it. Only the build is kept, not node_modules (npm keeps its own cache of
-// the packages).
+// A build takes about half a minute (npm ci, then webpack) on two cores;
+// later runs reuse it. Only the build is kept, not node_modules (npm keeps
+// its own cache of the packages).
 func labBuild(t *testing.T) string {
 	t.Helper()
 	nodeVersion, err := node.check()
@@ -73,6 +72,8 @@ func labBuild(t *testing.T) string {
 	final := filepath.Join(root, key)
 	build := filepath.Join(final, "build")
 	if _, err := os.Stat(filepath.Join(build, "bundle.js")); err == nil {
+		now := time.Now()
+		os.Chtimes(final, now, now) // used: see pruneLabBuilds
 		t.Logf("JupyterLab frontend: %s (cached)", build)
 		return build
 	}
@@ -131,8 +132,9 @@ func labBuild(t *testing.T) string {
 	return build
 }
 
-// pruneLabBuilds removes the builds of other keys that no test has built
-// for a month: the sources they were built from are long gone.
+// pruneLabBuilds removes the builds of other keys that no test has used
+// for a month (and builds left unfinished): the sources they were built
+// from are long gone.
 func pruneLabBuilds(t *testing.T, root, keep string) {
 	entries, _ := os.ReadDir(root)
 	for _, e := range entries {
