@@ -246,6 +246,7 @@ type labCell struct {
 		Metadata   map[string]map[string]any `json:"metadata"`
 		Text       string                    `json:"text"`
 		HTMLTables int                       `json:"htmlTables"`
+		HTMLImages int                       `json:"htmlImages"`
 	} `json:"outputs"`
 	Rendered []struct {
 		Mime   string     `json:"mime"`
@@ -537,6 +538,9 @@ func checkLabRun(t *testing.T, res *labResult) int {
 				if r.Mime != "text/html" || r.Tables < o.HTMLTables {
 					t.Errorf("%s: output %d holds %d HTML tables; Lab rendered it as %s with %d tables", where, j, o.HTMLTables, r.Mime, r.Tables)
 				}
+				if len(r.Images) != o.HTMLImages {
+					t.Errorf("%s: output %d's HTML holds %d images; Lab shows %d", where, j, o.HTMLImages, len(r.Images))
+				}
 				for _, img := range r.Images {
 					checkLabHTMLImage(t, where, img)
 				}
@@ -557,7 +561,9 @@ func checkLabRun(t *testing.T, res *labResult) int {
 }
 
 // checkLabStored checks the outputs stored in a committed notebook, as Lab
-// shows them on opening it: every plot through Lab's image renderer.
+// shows them on opening it, untrusted: every plot through Lab's image
+// renderer, and the plots in tables of results, SVG images in HTML, kept by
+// Lab's HTML sanitizer.
 func checkLabStored(t *testing.T, st *labState) {
 	t.Helper()
 	if st == nil {
@@ -571,16 +577,26 @@ func checkLabStored(t *testing.T, st *labState) {
 			continue
 		}
 		for j, o := range c.Outputs {
+			r := c.Rendered[j]
 			if slices.Contains(o.Mimes, "image/png") {
 				plots++
-				checkLabPlot(t, where, o.Metadata["image/png"], c.Rendered[j].Mime, c.Rendered[j].Images)
+				checkLabPlot(t, where, o.Metadata["image/png"], r.Mime, r.Images)
+			}
+			if o.HTMLImages > 0 {
+				if r.Mime != "text/html" || len(r.Images) != o.HTMLImages {
+					t.Errorf("%s: HTML with %d images rendered as %s with %d images", where, o.HTMLImages, r.Mime, len(r.Images))
+				}
+				for _, img := range r.Images {
+					plots++
+					checkLabHTMLImage(t, where, img)
+				}
 			}
 		}
 	}
 	if plots == 0 {
 		t.Error("the committed notebook holds no plot")
 	}
-	t.Logf("the committed notebook opens with %d plots, shown by Lab's image renderer", plots)
+	t.Logf("the committed notebook opens with %d plots (PNG outputs, and SVGs in tables), all shown", plots)
 }
 
 // checkLabPlot checks a plot's output: Lab's image renderer shows it as an

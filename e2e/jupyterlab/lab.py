@@ -69,6 +69,7 @@ for (let i = 0; i < model.cells.length; i++) {
       mimes: Object.keys(data).sort(), metadata: o.metadata || {},
       text: (o.output_type === 'stream' ? text(o.text) : text(data['text/plain'])).slice(0, 2000),
       htmlTables: (text(data['text/html']).match(/<table/g) || []).length,
+      htmlImages: (text(data['text/html']).match(/<img/g) || []).length,
     });
   }
   const widget = w.content.widgets[i];
