@@ -9,12 +9,13 @@
 // A cell's last value is shown through Render, which picks the richest bundle
 // for it:
 //
-//   - *plot.Plot: PNG and SVG in one bundle, and the SVG as an HTML <img>
-//     (see SetPlotSize and Figure);
+//   - *plot.Plot: a PNG with two pixels per CSS pixel, and its CSS size in
+//     the metadata, so that every frontend shows it sharp and at the plot's
+//     size (see SetPlotSize and Figure);
 //   - image.Image: PNG;
 //   - parlib results (*ScalingResult, TimeResult, BenchResult and slices of
 //     them): an HTML table, and for scaling studies the speed-up plot with the
-//     ideal line and the fitted Amdahl curve;
+//     ideal line and the fitted Amdahl curve, as an SVG <img> in the HTML;
 //   - *Table, and the value types HTMLText, MarkdownText, LaTeXText, SVGText,
 //     PNGData, JPEGData, JSONValue and html/template's HTML;
 //   - any value with a method MIMEBundle() map[string]any (see MIMEBundler),
@@ -26,4 +27,7 @@
 //
 // Every bundle carries text/plain, so that consoles and plain-text exports
 // show something sensible.
+//
+// SetSink also makes long parlib runs (Scaling, Bench) show progress bars
+// in the cell: see ParlibProgress.
 package display

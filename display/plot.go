@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"image/png"
 	"math"
 	"sync"
 
@@ -68,7 +67,7 @@ type Figure struct {
 	Width, Height vg.Length
 }
 
-// MIMEBundle implements MIMEBundler: PNG, SVG and text/plain.
+// MIMEBundle implements MIMEBundler: PNG and text/plain.
 func (f Figure) MIMEBundle() map[string]any {
 	d := f.display()
 	return d.Data
@@ -92,38 +91,41 @@ func (f Figure) display() engine.Display {
 	return plotDisplay(f.Plot, w, h)
 }
 
-// plotImages draws p as PNG (at pngDPI) and as SVG.
-func plotImages(p *plot.Plot, w, h vg.Length) (pngData, svgData []byte, err error) {
+// drawing runs draw, turning the panic with which gonum/plot meets some bad
+// inputs (the log of 0, for one) into an error.
+func drawing(draw func() error) (err error) {
 	defer func() {
-		if r := recover(); r != nil { // gonum/plot panics on some bad inputs (e.g. log of 0)
+		if r := recover(); r != nil {
 			err = fmt.Errorf("drawing the plot: %v", r)
 		}
 	}()
-	if pngData, err = plotPNG(p, w, h); err != nil {
-		return nil, nil, err
-	}
-	if svgData, err = plotSVG(p, w, h); err != nil {
-		return nil, nil, err
-	}
-	return pngData, svgData, nil
+	return draw()
 }
 
-func plotPNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(pngDPI))
-	p.Draw(draw.New(img))
-	// Fastest compression: about half the encoding time of the default
-	// level, for files a few per cent larger.
-	var buf bytes.Buffer
-	err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img.Image())
-	return buf.Bytes(), err
+// plotPNG draws p at pngDPI, two pixels per CSS pixel.
+func plotPNG(p *plot.Plot, w, h vg.Length) (data []byte, err error) {
+	err = drawing(func() error {
+		img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(pngDPI))
+		p.Draw(draw.New(img))
+		data, err = encodePNG(img.Image())
+		return err
+	})
+	return data, err
 }
 
-func plotSVG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	c := vgsvg.New(w, h)
-	p.Draw(draw.New(c))
-	var buf bytes.Buffer
-	_, err := c.WriteTo(&buf)
-	return buf.Bytes(), err
+// plotSVG draws p as an SVG document.
+func plotSVG(p *plot.Plot, w, h vg.Length) (data []byte, err error) {
+	err = drawing(func() error {
+		c := vgsvg.New(w, h)
+		p.Draw(draw.New(c))
+		var buf bytes.Buffer
+		if _, err := c.WriteTo(&buf); err != nil {
+			return err
+		}
+		data = buf.Bytes()
+		return nil
+	})
+	return data, err
 }
 
 // cssPixels converts a length to CSS pixels.
@@ -133,26 +135,29 @@ func pngMetadata(w, h vg.Length) map[string]any {
 	return map[string]any{"image/png": map[string]any{"width": cssPixels(w), "height": cssPixels(h)}}
 }
 
-// plotDisplay is the display of p: PNG and SVG, with the PNG's size in the
-// metadata, and an HTML <img> of the SVG. The HTML is what JupyterLab and
-// nbconvert's HTML export pick first: nbconvert 6 passes a bare
-// image/svg+xml output through an HTML cleaner that strips its drawing, but
-// leaves an <img> with a data URI intact. A plot that fails to draw shows
-// as text naming the error.
+// plotDisplay is the display of p: a PNG at two pixels per CSS pixel with
+// its CSS size in the metadata, so that it is sharp on high-density screens
+// and shown at the plot's size, and text/plain. A plot that fails to draw
+// shows as text naming the error.
+//
+// The bundle holds neither SVG nor HTML, because each would be what some
+// frontend picks instead of the PNG, and shows worse: JupyterLab and the
+// classic Notebook rank text/html, then image/svg+xml, above image/png;
+// nbconvert's HTML export (version 6) passes a bare SVG through an HTML
+// cleaner that strips its drawing; GitHub's notebook viewer draws inline SVG
+// badly. A PNG every one of them shows, at the size the metadata gives.
 func plotDisplay(p *plot.Plot, w, h vg.Length) engine.Display {
 	if p == nil {
 		return engine.Display{Data: engine.Bundle{"text/plain": "<nil>"}}
 	}
-	pngData, svgData, err := plotImages(p, w, h)
+	pngData, err := plotPNG(p, w, h)
 	if err != nil {
 		return engine.Display{Data: engine.Bundle{"text/plain": "plot: " + err.Error()}}
 	}
 	return engine.Display{
 		Data: engine.Bundle{
-			"text/plain":    plotText(p, w, h),
-			"text/html":     svgImgTag(p, w, h, svgData),
-			"image/png":     base64.StdEncoding.EncodeToString(pngData),
-			"image/svg+xml": string(svgData),
+			"text/plain": plotText(p, w, h),
+			"image/png":  base64.StdEncoding.EncodeToString(pngData),
 		},
 		Metadata: pngMetadata(w, h),
 	}
@@ -166,17 +171,16 @@ func plotText(p *plot.Plot, w, h vg.Length) string {
 	return fmt.Sprintf("[%s: %d×%d plot]", title, cssPixels(w), cssPixels(h))
 }
 
-// svgImgTag is an <img> showing svgData as a data URI at the plot's CSS size.
-func svgImgTag(p *plot.Plot, w, h vg.Length, svgData []byte) string {
-	return fmt.Sprintf(`<img alt="%s" width="%d" height="%d" src="data:image/svg+xml;base64,%s">`,
-		htmlEscape(plotText(p, w, h)), cssPixels(w), cssPixels(h), base64.StdEncoding.EncodeToString(svgData))
-}
-
-// plotHTMLImage is an <img> of p for use inside HTML displays, and the PNG.
-func plotHTMLImage(p *plot.Plot, w, h vg.Length) (string, []byte, error) {
-	pngData, svgData, err := plotImages(p, w, h)
+// plotHTMLImage is an <img> of p for use inside HTML displays (a table with
+// its plot): the SVG as a data URI, sharp at any zoom, with the plot's CSS
+// size and its text/plain as the alternative text. An SVG in an <img> runs
+// no script, and HTML sanitizers (JupyterLab's, for untrusted notebooks)
+// keep it.
+func plotHTMLImage(p *plot.Plot, w, h vg.Length) (string, error) {
+	svgData, err := plotSVG(p, w, h)
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	return svgImgTag(p, w, h, svgData), pngData, nil
+	return fmt.Sprintf(`<img alt="%s" width="%d" height="%d" src="data:image/svg+xml;base64,%s">`,
+		htmlEscape(plotText(p, w, h)), cssPixels(w), cssPixels(h), base64.StdEncoding.EncodeToString(svgData)), nil
 }

@@ -48,13 +48,36 @@ func NewProgress(total int, label string) *Progress {
 }
 
 func newProgress(total int, label string, now func() time.Time, delay time.Duration) *Progress {
-	p := &Progress{h: NewHandle(), label: label, total: total, now: now, delay: delay,
+	return startProgress(NewHandle(), false, total, label, now, delay)
+}
+
+// startProgress starts a bar on handle h; shown tells whether h's display
+// exists already (the bar then updates it).
+func startProgress(h *Handle, shown bool, total int, label string, now func() time.Time, delay time.Duration) *Progress {
+	p := &Progress{h: h, shown: shown, label: label, total: total, now: now, delay: delay,
 		lim: ratelimit.New(ProgressInterval, now)}
 	p.start = now()
 	p.mu.Lock()
 	p.maybeSend(false)
 	p.mu.Unlock()
 	return p
+}
+
+// next ends p, which shows nothing more, and returns the bar of a new run
+// that takes over p's display if p had shown it (at once, without delay);
+// a nil p starts a new display.
+func (p *Progress) next(total int, label string, now func() time.Time, delay time.Duration) *Progress {
+	if p == nil {
+		return newProgress(total, label, now, delay)
+	}
+	p.mu.Lock()
+	p.finished = true
+	h, shown := p.h, p.shown
+	p.mu.Unlock()
+	if shown {
+		delay = 0
+	}
+	return startProgress(h, shown, total, label, now, delay)
 }
 
 // Add advances the bar by n steps.
@@ -218,9 +241,11 @@ func clock(d time.Duration) string {
 }
 
 // ParlibProgress returns a parlib.ProgressFunc that shows long parlib runs
-// (Scaling, Bench) as progress bars, one per run, keyed by the run's label.
-// A run that ends within half a second shows no bar. The engine installs it
-// with parlib.SetProgress.
+// (Scaling, Bench) as progress bars, keyed by the run's label: a run that
+// lasts over half a second shows a bar, which its next run under the same
+// label takes over, so that a loop of benchmarks shows one bar rather than
+// one per call, ending at the last run's final state. SetSink installs a
+// fresh one for each cell (parlib.SetProgress).
 func ParlibProgress() parlib.ProgressFunc {
 	return parlibProgress(time.Now, parlibDelay)
 }
@@ -231,15 +256,15 @@ func parlibProgress(now func() time.Time, delay time.Duration) parlib.ProgressFu
 	return func(label string, done, total int) {
 		mu.Lock()
 		defer mu.Unlock()
+		// Only this function touches the bars: mu orders every access.
 		p := bars[label]
-		if p == nil || done == 0 || total != p.total || done < p.done {
-			p = newProgress(total, label, now, delay)
+		if p == nil || p.finished || done == 0 || total != p.total || done < p.done {
+			p = p.next(total, label, now, delay)
 			bars[label] = p
 		}
 		p.Set(done)
 		if total > 0 && done >= total {
 			p.Done()
-			delete(bars, label)
 		}
 	}
 }

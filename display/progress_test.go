@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gopar/gopar/parlib"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -142,13 +144,58 @@ func TestParlibProgress(t *testing.T) {
 		t.Errorf("last %q", got[2].Data["text/plain"])
 	}
 
-	// The same label again is a new run with a new bar.
+	// The same label again is a new run that takes the bar over at once
+	// (a loop of benchmarks shows one bar), starting from 0.
 	fn("scaling", 0, 3)
 	clk.Advance(time.Second)
 	fn("scaling", 1, 3)
 	got = f.displays()
-	if len(got) != 4 || got[3].ID == id || got[3].Update {
-		t.Errorf("second run reused the bar: %+v", got[3])
+	if len(got) != 5 {
+		t.Fatalf("second run: %d displays in all, want 5", len(got))
+	}
+	for i, d := range got[3:] {
+		if d.ID != id || !d.Update {
+			t.Errorf("second run, display %d: id %q update %v; want an update of %q", i, d.ID, d.Update, id)
+		}
+	}
+	if s := got[3].Data["text/plain"].(string); !strings.Contains(s, "0/3") {
+		t.Errorf("second run starts at %q, want 0/3", s)
+	}
+
+	// Another label has a bar of its own.
+	fn("other", 0, 2)
+	clk.Advance(time.Second)
+	fn("other", 2, 2)
+	got = f.displays()
+	if len(got) != 6 || got[5].ID == id || got[5].Update {
+		t.Errorf("another label: %+v, want a new display", got[len(got)-1])
+	}
+}
+
+// TestSetSinkShowsParlibProgress checks that SetSink is all it takes for a
+// long parlib run to show a progress bar in the cell: one display, updated
+// in place, ending complete; and that each SetSink (each cell) starts with
+// bars of its own.
+func TestSetSinkShowsParlibProgress(t *testing.T) {
+	// Six runs of 100 ms: over parlibDelay, so the bar shows.
+	slow := func(int) { time.Sleep(100 * time.Millisecond) }
+	for cell := range 2 {
+		f := withSink(t)
+		parlib.ScalingNamed("probe", slow, 1, 2)
+		got := f.displays()
+		if len(got) < 2 {
+			t.Fatalf("cell %d: %d displays, want the bar and its updates", cell, len(got))
+		}
+		id := got[0].ID
+		for i, d := range got {
+			if d.ID == "" || d.ID != id || d.Update != (i > 0) {
+				t.Errorf("cell %d, display %d: id %q update %v; want one display (%q) updated in place", cell, i, d.ID, d.Update, id)
+			}
+		}
+		last := got[len(got)-1].Data["text/plain"].(string)
+		if !strings.HasPrefix(last, "probe 100%") || !strings.Contains(last, "6/6") {
+			t.Errorf("cell %d: the bar ends at %q, want probe 100%% … 6/6", cell, last)
+		}
 	}
 }
 

@@ -102,25 +102,19 @@ func stringOf(v any) (string, bool) {
 	return "", false
 }
 
-// withPlot is an HTML display of a table followed by a plot. The bundle also
-// carries the plot as image/png, for frontends that show images but not
-// HTML.
+// withPlot is an HTML display of a table followed by a plot (see
+// plotHTMLImage), with text as its text/plain.
 func withPlot(text string, t *Table, p *Figure) engine.Display {
 	html := t.HTML()
-	d := engine.Display{Data: engine.Bundle{"text/plain": text}}
 	if p != nil {
 		w, h := p.size()
-		tag, pngData, err := plotHTMLImage(p.Plot, w, h)
-		if err == nil {
+		if tag, err := plotHTMLImage(p.Plot, w, h); err == nil {
 			html += "\n<br>\n" + tag
-			d.Data["image/png"] = base64.StdEncoding.EncodeToString(pngData)
-			d.Metadata = pngMetadata(w, h)
 		} else {
 			html += "\n<p>" + htmlEscape("plot: "+err.Error()) + "</p>"
 		}
 	}
-	d.Data["text/html"] = "<div>\n" + html + "\n</div>"
-	return d
+	return engine.Display{Data: engine.Bundle{"text/plain": text, "text/html": "<div>\n" + html + "\n</div>"}}
 }
 
 func scalingDisplay(rs []*parlib.ScalingResult) engine.Display {

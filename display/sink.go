@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/parlib"
 )
 
 // Sink receives what display shows. The engine points it at the running
@@ -25,13 +26,20 @@ type sinkBox struct{ s Sink }
 
 var current atomic.Pointer[sinkBox]
 
-// SetSink directs all later output to s. With s nil, output is discarded.
+// SetSink directs all later output to s, and installs a fresh
+// ParlibProgress as parlib's progress receiver (parlib.SetProgress), so that
+// long parlib runs show progress bars in the cell: an engine that calls
+// SetSink for each cell needs to do nothing more. With s nil, output is
+// discarded and parlib's receiver removed. A cell that wants its own
+// receiver installs it with parlib.SetProgress after SetSink.
 func SetSink(s Sink) {
 	if s == nil {
 		current.Store(nil)
+		parlib.SetProgress(nil)
 		return
 	}
 	current.Store(&sinkBox{s})
+	parlib.SetProgress(ParlibProgress())
 }
 
 // emit hands d to the current sink, if any.

@@ -86,6 +86,12 @@ var (
 	selenium          = pyModule("selenium", "python3-selenium")
 	chromium          = program(chromiumBin, "chromium")
 	chromedriver      = program(chromedriverBin, "chromium-driver")
+	// JupyterLab: its frontend built with node and npm (see
+	// jupyterlab_test.go), served by jupyter_server and jupyterlab_server.
+	node             = program("node", "nodejs")
+	npm              = program("npm", "npm")
+	jupyterServer    = pyModule("jupyter_server", "python3-jupyter-server")
+	jupyterlabServer = pyModule("jupyterlab_server", "python3-jupyterlab-server")
 	// classicNotebook is the Notebook server version 6 (Debian's
 	// jupyter-notebook); its info is the version. Notebook 7 is
 	// JupyterLab-based: its UI is not what browser_run_all.py drives.
@@ -103,7 +109,8 @@ var (
 )
 
 // allTools lists every tool above, for TestToolPackagesInstalled.
-var allTools = []tool{jupyterClient, jupyterKernelTest, jupyterConsole, nbconvert, nbclient, nbformat, selenium, chromium, chromedriver, classicNotebook}
+var allTools = []tool{jupyterClient, jupyterKernelTest, jupyterConsole, nbconvert, nbclient, nbformat, selenium, chromium, chromedriver, classicNotebook,
+	node, npm, jupyterServer, jupyterlabServer}
 
 // requireTools stops the test unless every tool is there: it skips the test
 // with the line that installs the missing ones, or, when GOPAR_E2E=1 (as in

@@ -294,7 +294,7 @@ pre { margin: 0; tab-size: 4; white-space: pre-wrap; word-wrap: break-word; font
 .output { display: flex; margin: .3em 0 0 5.5em; padding-left: .6em; overflow-x: auto; }
 .output.execute_result { margin-left: 0; padding-left: 0; }
 .output .data { flex: 1; min-width: 0; }
-.output img { max-width: 100%; }
+.output img { max-width: 100%; height: auto; }
 .output.stream.stderr { background: #fff5f5; }
 .output > pre { flex: 1; min-width: 0; }
 .output.error pre { background: #ffebe9; color: #82071e; padding: .4em; border-radius: 4px; }
