@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,9 @@ import (
 // dataImageRE finds <img> elements whose source is a base64 data URI of a
 // PNG or an SVG image: groups are the whole tag, the MIME type and the data.
 var dataImageRE = regexp.MustCompile(`<img\b[^>]*?\bsrc="data:(image/png|image/svg\+xml);base64,([A-Za-z0-9+/=\s]+)"[^>]*>`)
+
+// widthAttrRE finds an element's width attribute, quoted or not.
+var widthAttrRE = regexp.MustCompile(`\bwidth="?(\d+)`)
 
 // altRE finds an element's alt text.
 var altRE = regexp.MustCompile(`\balt="([^"]*)"`)
@@ -140,14 +144,16 @@ func TestPlotsNbconvertHTML(t *testing.T) {
 	if len(imgs) < 2 {
 		t.Fatalf("HTML export holds %d inline images, want the 2 plots", len(imgs))
 	}
-	for _, title := range []string{"Squares", "Speed-up"} {
-		found := false
-		for _, p := range plots {
-			found = found || strings.Contains(p, title)
+	// Both are PNGs drawn at twice the size the page shows them at.
+	twice := 0
+	for _, m := range imgs {
+		w := widthAttrRE.FindStringSubmatch(m[0])
+		if m[1] == "image/png" && w != nil && strings.HasPrefix(checkImage(t, m[1], m[2]), "PNG "+strconv.Itoa(2*atoi(t, w[1]))+"x") {
+			twice++
 		}
-		if !found {
-			t.Errorf("no inline image of the %q plot among %q", title, plots)
-		}
+	}
+	if twice < 2 {
+		t.Errorf("%d inline PNGs of twice their shown width, want the 2 plots: %q", twice, plots)
 	}
 
 	// The table, the progress bar's final state and the cell's printout.
