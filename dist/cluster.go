@@ -801,3 +801,30 @@ func (c *Cluster) Procs() []Info {
 	slices.SortFunc(out, func(a, b Info) int { return a.ID - b.ID })
 	return out
 }
+
+// WaitWorkers waits until at least n workers are ready, for workers that
+// join by themselves (`gopar worker --nats URL` on other machines).
+func (c *Cluster) WaitWorkers(ctx context.Context, n int) error {
+	if err := c.start(); err != nil {
+		return err
+	}
+	for {
+		c.mu.Lock()
+		ready := 0
+		for _, w := range c.workers {
+			if w.ready {
+				ready++
+			}
+		}
+		ch := c.capacity
+		c.mu.Unlock()
+		if ready >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("dist: %d of %d workers after waiting: %w", ready, n, context.Cause(ctx))
+		}
+	}
+}
