@@ -33,6 +33,10 @@ type Cluster struct {
 	Command []string
 	// Env is added to the environment of local workers.
 	Env []string
+	// Threads is GOMAXPROCS of local workers: 1 by default, as Julia's
+	// addprocs workers have one thread, so that n workers use n cores and
+	// parallelism comes from the processes.
+	Threads int
 	// Stdout and Stderr receive the workers' output ("From worker N: …")
 	// and the master's notes (a lost worker); nil means os.Stdout and
 	// os.Stderr as they are at the time of writing, which in a notebook is

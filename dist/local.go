@@ -108,10 +108,11 @@ func (c *Cluster) startLocal() (*member, error) {
 	cmd := exec.Command(command[0], command[1:]...)
 	env := []string{}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "NATS_") && !strings.HasPrefix(kv, "GOPAR_DIST_") {
+		if !strings.HasPrefix(kv, "NATS_") && !strings.HasPrefix(kv, "GOPAR_DIST_") && !strings.HasPrefix(kv, "GOMAXPROCS=") {
 			env = append(env, kv)
 		}
 	}
+	env = append(env, "GOMAXPROCS="+strconv.Itoa(max(c.Threads, 1)))
 	env = append(env, c.Env...)
 	env = append(env, EnvURL+"="+c.url, EnvPrefix+"="+c.prefix(), envID+"="+strconv.Itoa(w.id), envLocal+"=1")
 	if c.token != "" {
