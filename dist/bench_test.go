@@ -73,7 +73,7 @@ func BenchmarkPmapOverhead(b *testing.B) {
 
 func BenchmarkCholesky(b *testing.B) {
 	one, two := benchCluster(b, 1), benchCluster(b, 2)
-	const rounds = 5
+	const rounds = 9
 	in := make([]any, 12)
 	for i := range in {
 		in[i] = Args{500, i}
