@@ -83,10 +83,13 @@ func (c *WorkerConfig) RegisterFlags(fs *flag.FlagSet) {
 		url = nats.DefaultURL
 	}
 	fs.StringVar(&c.URL, "nats", url, "NATS server `URL`s, comma-separated (env "+EnvURL+")")
-	fs.StringVar(&c.Token, "token", c.Token, "authentication `token` (env "+EnvToken+")")
+	// Secrets keep the environment's values without showing them as
+	// defaults in the help.
+	set := func(p *string) func(string) error { return func(s string) error { *p = s; return nil } }
+	fs.Func("token", "authentication `token` (env "+EnvToken+")", set(&c.Token))
 	fs.StringVar(&c.Creds, "creds", c.Creds, "credentials `file` (env "+EnvCreds+")")
 	fs.StringVar(&c.User, "user", c.User, "user `name` (env "+EnvUser+")")
-	fs.StringVar(&c.Password, "password", c.Password, "`password` (env "+EnvPassword+")")
+	fs.Func("password", "`password` (env "+EnvPassword+")", set(&c.Password))
 	prefix := c.Prefix
 	if prefix == "" {
 		prefix = DefaultPrefix
