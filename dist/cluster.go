@@ -100,6 +100,9 @@ type member struct {
 	replayed int
 	lastHB   time.Time
 	inflight int // task ops in flight
+	stale    int // ops it holds that the master no longer waits for (cancelled ones still running)
+	staleFor time.Time
+	noted    bool // the master said it is stuck
 	lastUse  uint64
 	removing bool // RmProcs: its end is not a loss
 	gone     bool
@@ -449,11 +452,12 @@ func (c *Cluster) onJoin(m *nats.Msg) {
 		ans.Err = "the notebook is closing"
 	case req.ID != 0:
 		w := c.workers[req.ID]
-		if w == nil || !w.local || w.pid != req.PID || w.joined {
+		// w.pid is 0 until startLocal has noted the process it started.
+		if w == nil || !w.local || (w.pid != 0 && w.pid != req.PID) || w.joined {
 			ans.Err = fmt.Sprintf("no local worker %d with process id %d is expected", req.ID, req.PID)
 		} else {
 			ans.ID = w.id
-			w.host = req.Host
+			w.pid, w.host = req.PID, req.Host
 		}
 	default:
 		w := c.newMemberLocked()
@@ -538,9 +542,14 @@ func (c *Cluster) onHeartbeat(hb *heartbeat) {
 		go c.replay(w)
 	}
 	held := make(map[uint64]bool, len(hb.Held))
+	stale := 0
 	for _, s := range hb.Held {
 		held[s] = true
+		if f := c.flights[s]; f == nil || f.w != w {
+			stale++
+		}
 	}
+	c.noteStaleLocked(w, stale, now)
 	grace := max(4*c.heartbeat(), time.Second)
 	var lost bool
 	for _, f := range c.flights {
@@ -559,6 +568,29 @@ func (c *Cluster) onHeartbeat(hb *heartbeat) {
 	}
 	if lost {
 		go c.lose(w, "it does not receive or answer what the notebook sends")
+	}
+}
+
+// noteStaleLocked records how many ops w holds that nobody waits for: a
+// cancelled call that goes on running (an interpreted loop cannot be
+// stopped from outside). Such a worker gets no new work until it is done;
+// if that lasts, the notebook hears of it once (c.mu held).
+func (c *Cluster) noteStaleLocked(w *member, stale int, now time.Time) {
+	if stale == 0 {
+		if w.stale > 0 {
+			c.signalLocked()
+		}
+		w.stale, w.noted = 0, false
+		return
+	}
+	if w.stale == 0 {
+		w.staleFor = now
+	}
+	w.stale = stale
+	if !w.noted && now.Sub(w.staleFor) > c.lostAfter() {
+		w.noted = true
+		go c.note(fmt.Sprintf("dist: worker %d is still running an interrupted call, and gets no new work until it returns; "+
+			"dist.RmProcs(%d) ends it", w.id, w.id))
 	}
 }
 
@@ -589,6 +621,7 @@ func (c *Cluster) cancelOwner(owner *inbox, job uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ws := map[*member]bool{}
+	now := time.Now()
 	for seq, f := range c.flights {
 		if f.owner != owner {
 			continue
@@ -598,6 +631,12 @@ func (c *Cluster) cancelOwner(owner *inbox, job uint64) {
 			f.w.inflight--
 		}
 		ws[f.w] = true
+		// Until its next heartbeat shows the op gone, the worker may be
+		// busy with it: no new work for it.
+		if f.w.stale == 0 {
+			f.w.staleFor = now
+		}
+		f.w.stale++
 	}
 	if len(ws) > 0 {
 		c.signalLocked()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestAddProcsWorkersRmProcs(t *testing.T) {
@@ -384,6 +385,53 @@ func TestInterruptCancelsRemoteWork(t *testing.T) {
 	}
 	if n := strings.Count(tc.out.String(), "blocking"); n != 2 {
 		t.Errorf("%d tasks of the interrupted Pmap started, want 2 (the queued ones must be dropped):\n%s", n, tc.out)
+	}
+}
+
+// TestStuckWorkerGetsNoWork: a worker whose cancelled call goes on running
+// gets no new work, and the notebook hears of it.
+func TestStuckWorkerGetsNoWork(t *testing.T) {
+	tc := newTestCluster(t)
+	tc.LostAfter = 500 * time.Millisecond // the note comes after LostAfter
+	ids := tc.addProcs(t, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := tc.Pmap(ctx, "stubborn", ints(1))
+		done <- err
+	}()
+	tc.out.waitFor(t, "stubborn 0", 1)
+	cancel()
+	<-done
+	stuck := ids[0]
+	if strings.Contains(tc.out.String(), fmt.Sprintf("From worker %d:", ids[1])) {
+		stuck = ids[1]
+	}
+	pids, err := tc.Pmap(context.Background(), "pid", ints(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pids {
+		if p == tc.pid(t, stuck) {
+			t.Fatalf("the stuck worker %d got work", stuck)
+		}
+	}
+	tc.errs.waitFor(t, fmt.Sprintf("worker %d is still running an interrupted call", stuck), 1)
+}
+
+// TestCrashingCallFails: a call that kills its worker is not handed from
+// worker to worker forever: after a few deaths the Pmap fails, naming the
+// input and the crash.
+func TestCrashingCallFails(t *testing.T) {
+	tc := newTestCluster(t)
+	tc.addProcs(t, 4)
+	_, err := tc.Pmap(context.Background(), "crash", ints(3))
+	var te *TaskError
+	if !errors.As(err, &te) || te.Index != 1 || !strings.Contains(err.Error(), "fatal error: crash on purpose") {
+		t.Fatalf("Pmap(crash) = %v", err)
+	}
+	if n := len(tc.Workers()); n != 4-maxLosses {
+		t.Errorf("%d workers left, want %d", n, 4-maxLosses)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,4 +185,74 @@ func TestNotebookWithGoparWorkers(t *testing.T) {
 		t.Errorf("Pmap after an interrupt = %s", got)
 	}
 	t.Logf("a Pmap after the interrupt took %v (the naps were cancelled, not waited for)", time.Since(t0))
+}
+
+// BenchmarkGoparWorkers measures with real `gopar worker` processes (their
+// functions interpreted, or compiled parlib ones called by name), in one
+// run, alternating the two sides of each ratio and keeping the best of
+// several rounds:
+//
+//	go test -run '^$' -bench GoparWorkers -benchtime 1x ./dist/
+func BenchmarkGoparWorkers(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "gopar")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/gopar/gopar").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	newCluster := func(n int) (*dist.Cluster, time.Duration) {
+		c := &dist.Cluster{Command: []string{bin, "worker"}}
+		b.Cleanup(func() { c.Close() })
+		t0 := time.Now()
+		if _, err := c.AddProcs(ctx, n); err != nil {
+			b.Fatal(err)
+		}
+		ready := time.Since(t0)
+		if err := c.Everywhere(ctx, "func nop(x int) int { return x }"); err != nil {
+			b.Fatal(err)
+		}
+		return c, ready
+	}
+	one, _ := newCluster(1)
+	two, ready := newCluster(2)
+	b.ReportMetric(float64(ready.Milliseconds()), "ms-ready-2workers")
+
+	timed := func(f func() error) time.Duration {
+		t0 := time.Now()
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	const n, rounds = 2000, 7
+	in := make([]any, n)
+	for i := range in {
+		in[i] = i
+	}
+	pmap := func(c *dist.Cluster, fn string, in []any, bs int) func() error {
+		return func() error {
+			_, err := c.Pmap(ctx, fn, in, dist.Options{BatchSize: bs})
+			return err
+		}
+	}
+	chol := make([]any, 12)
+	for i := range chol {
+		chol[i] = dist.Args{500, i}
+	}
+	pmap(two, "nop", in, 1)()
+	pmap(one, "parlib.CholeskyTask", chol, 1)()
+	pmap(two, "parlib.CholeskyTask", chol, 1)()
+	var b1, b100, c1, c2 []time.Duration
+	for i := 0; i < b.N; i++ {
+		for r := 0; r < rounds; r++ {
+			b1 = append(b1, timed(pmap(two, "nop", in, 1))/n)
+			b100 = append(b100, timed(pmap(two, "nop", in, 100))/n)
+			c1 = append(c1, timed(pmap(one, "parlib.CholeskyTask", chol, 1)))
+			c2 = append(c2, timed(pmap(two, "parlib.CholeskyTask", chol, 1)))
+		}
+	}
+	slices.Sort(b1)
+	b.ReportMetric(float64(b1[len(b1)/2].Nanoseconds())/1e3, "µs/task-batch1-median")
+	b.ReportMetric(float64(slices.Min(b100).Nanoseconds())/1e3, "µs/task-batch100-min")
+	b.ReportMetric(float64(slices.Min(b1))/float64(slices.Min(b100)), "batch1/batch100")
+	b.ReportMetric(float64(slices.Min(c1))/float64(slices.Min(c2)), "cholesky-2workers/1worker")
 }

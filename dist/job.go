@@ -37,10 +37,15 @@ type job struct {
 	fn        string
 	batches   []batch
 	results   []any
-	pending   []int // batches to send
-	remaining int   // batches not answered
-	pin       int   // the only worker allowed, or 0
+	pending   []int       // batches to send
+	remaining int         // batches not answered
+	pin       int         // the only worker allowed, or 0
+	losses    map[int]int // batch → workers lost while they held it
 }
+
+// maxLosses is how many workers may die holding a batch before the job
+// fails: a call that crashes its process would otherwise kill every worker.
+const maxLosses = 3
 
 // batch is consecutive inputs sent together.
 type batch struct {
@@ -179,6 +184,13 @@ func (c *Cluster) handle(j *job, ev event) error {
 		if j.pin != 0 {
 			return fmt.Errorf("dist: worker %d was lost (%s) before %s returned", j.pin, ev.lost, j.fn)
 		}
+		if j.losses == nil {
+			j.losses = map[int]int{}
+		}
+		if j.losses[ev.f.tag]++; j.losses[ev.f.tag] >= maxLosses {
+			return &TaskError{Worker: ev.f.w.id, Fn: j.fn, Index: b.first, Input: inputText(b.inputs[0]),
+				Err: fmt.Errorf("%d workers died while they held this input, the last one with %s: does the call crash its process?", maxLosses, ev.lost)}
+		}
 		j.pending = append(j.pending, ev.f.tag)
 		return nil
 	}
@@ -242,7 +254,7 @@ func (c *Cluster) dispatch(j *job) (<-chan struct{}, error) {
 func (c *Cluster) pickLocked(pin int) *member {
 	var best *member
 	for _, w := range c.workers {
-		if !w.ready || w.gone || w.removing || w.inflight >= c.window() || (pin != 0 && w.id != pin) {
+		if !w.ready || w.gone || w.removing || w.stale > 0 || w.inflight >= c.window() || (pin != 0 && w.id != pin) {
 			continue
 		}
 		if best == nil || w.inflight < best.inflight || (w.inflight == best.inflight && w.lastUse < best.lastUse) {

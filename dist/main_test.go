@@ -100,6 +100,20 @@ func newStubHost(out engine.Output) *stubHost {
 			}
 			return i
 		},
+		// stubborn ignores cancellation, as an interpreted loop does.
+		"stubborn": func(i int) int {
+			h.printf("stubborn %d\n", i)
+			time.Sleep(time.Minute)
+			return i
+		},
+		// crash ends the worker's process, as a fatal error in a call does.
+		"crash": func(i int) int {
+			if i == 1 {
+				fmt.Fprintln(os.Stderr, "fatal error: crash on purpose")
+				os.Exit(2)
+			}
+			return i
+		},
 		"get":     func(name string) any { return h.vars[name] },
 		"execs":   func() []string { return h.execs },
 		"partial": partialHarmonic,

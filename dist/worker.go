@@ -346,8 +346,12 @@ func (w *worker) beat(ctx context.Context) {
 	}
 }
 
+// sendHeartbeat publishes a heartbeat. The state it reports and its place
+// among the replies agree: both are published with w.mu held, so a reply
+// comes before every heartbeat that no longer lists its op.
 func (w *worker) sendHeartbeat() {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	hb := heartbeat{Worker: w.id, MaxSeq: w.maxSeq}
 	if w.running != nil {
 		hb.Held = append(hb.Held, w.running.Seq)
@@ -355,7 +359,6 @@ func (w *worker) sendHeartbeat() {
 	for _, o := range w.queue {
 		hb.Held = append(hb.Held, o.Seq)
 	}
-	w.mu.Unlock()
 	_ = w.nc.Publish(w.subj.workerHB(), hb.marshal())
 }
 
@@ -385,13 +388,13 @@ func (w *worker) serve(ctx context.Context) error {
 		w.mu.Unlock()
 
 		r := w.run(octx, o)
+		w.mu.Lock()
 		if r != nil && octx.Err() == nil {
 			_ = w.nc.Publish(w.subj.replyTo(o.Seq), r.marshal())
 		}
-		cancel()
-		w.mu.Lock()
 		w.running, w.cancelRun = nil, nil
 		w.mu.Unlock()
+		cancel()
 	}
 }
 
@@ -456,26 +459,35 @@ func (w *worker) task(ctx context.Context, o *op, r *reply) *reply {
 	}
 	var res encoder
 	res.uvarint(uint64(len(inputs)))
-	for i, args := range inputs {
-		if ctx.Err() != nil {
-			return nil
+	var out *reply
+	// One Run for the whole batch: the engine's setup and output flush are
+	// paid once per op, not per input.
+	w.host.Run(ctx, func() {
+		for i, args := range inputs {
+			if ctx.Err() != nil {
+				return
+			}
+			v, cerr := call(fn, args)
+			if cerr != nil {
+				r.Results = w.partial(res.buf, i)
+				out = fail(i, cerr)
+				return
+			}
+			mark := len(res.buf)
+			if err := res.value(v); err != nil {
+				res.buf = res.buf[:mark]
+				r.Results = w.partial(res.buf, i)
+				out = fail(i, fmt.Errorf("its result: %w", err))
+				return
+			}
 		}
-		var v any
-		var cerr error
-		w.host.Run(ctx, func() { v, cerr = call(fn, args) })
-		if cerr != nil {
-			r.Results = w.partial(res.buf, i)
-			return fail(i, cerr)
-		}
-		mark := len(res.buf)
-		if err := res.value(v); err != nil {
-			res.buf = res.buf[:mark]
-			r.Results = w.partial(res.buf, i)
-			return fail(i, fmt.Errorf("its result: %w", err))
-		}
+		r.Results = res.buf
+		out = r
+	})
+	if ctx.Err() != nil {
+		return nil
 	}
-	r.Results = res.buf
-	return r
+	return out
 }
 
 // partial rewrites the results encoded so far with their count, n.
