@@ -60,6 +60,7 @@ type EncodeError struct {
 	Reason string
 }
 
+// Error says what cannot be sent, naming the type and the place.
 func (e *EncodeError) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("dist: cannot send a value of type %s: %s", e.Type, e.Reason)

@@ -143,6 +143,7 @@ type PanicError struct {
 	Value string
 }
 
+// Error is "panic: " and the value.
 func (e *PanicError) Error() string { return "panic: " + e.Value }
 
 // TaskError is the failure of one call on a worker: the function
@@ -161,10 +162,12 @@ type TaskError struct {
 	Err error
 }
 
+// Error names the worker, the call and the input, then what went wrong.
 func (e *TaskError) Error() string {
 	return fmt.Sprintf("worker %d: %s(%s) (input %d): %v", e.Worker, e.Fn, e.Input, e.Index, e.Err)
 }
 
+// Unwrap returns Err.
 func (e *TaskError) Unwrap() error { return e.Err }
 
 // remoteError is an error that crossed a process: its text only.
