@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,6 +94,10 @@ func (c *Cluster) startLocal() (*member, error) {
 		exe, err := os.Executable()
 		if err != nil {
 			return nil, fmt.Errorf("dist: finding this program to start workers: %w", err)
+		}
+		if strings.HasSuffix(filepath.Base(exe), ".test") {
+			// A test binary given "worker" would run its tests again.
+			return nil, fmt.Errorf("dist: %s is a test binary, not gopar: set Cluster.Command to start workers", filepath.Base(exe))
 		}
 		command = []string{exe, "worker"}
 	}
