@@ -133,3 +133,27 @@ func asFloat(v reflect.Value) float64 {
 	}
 	return v.Float()
 }
+
+// Range returns the inputs lo, lo+1, …, hi-1, for Pmap (Julia's
+// pmap(f, 1:12) is dist.Pmap("f", dist.Range(1, 13))).
+func Range(lo, hi int) []any {
+	out := make([]any, 0, max(hi-lo, 0))
+	for i := lo; i < hi; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// Each returns the elements of a slice or array as Pmap's inputs
+// (dist.Each([]float64{…})). It panics if xs is neither.
+func Each(xs any) []any {
+	v := reflect.ValueOf(xs)
+	if v.Kind() != reflect.Slice && v.Kind() != reflect.Array {
+		panic(fmt.Sprintf("dist.Each: %T is not a slice or an array", xs))
+	}
+	out := make([]any, v.Len())
+	for i := range out {
+		out[i] = v.Index(i).Interface()
+	}
+	return out
+}

@@ -264,3 +264,21 @@ func TestWireMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestRangeAndEach(t *testing.T) {
+	if got := Range(2, 5); !reflect.DeepEqual(got, []any{2, 3, 4}) {
+		t.Errorf("Range(2, 5) = %v", got)
+	}
+	if got := Range(5, 2); len(got) != 0 {
+		t.Errorf("Range(5, 2) = %v", got)
+	}
+	if got := Each([]float64{1.5, 2}); !reflect.DeepEqual(got, []any{1.5, 2.0}) {
+		t.Errorf("Each = %v", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Errorf("Each(3) did not panic")
+		}
+	}()
+	Each(3)
+}
