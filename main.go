@@ -10,7 +10,9 @@
 //     executed notebook and, if asked, a self-contained HTML report;
 //   - gopar kernel is the kernel itself, which Jupyter starts as kernel.json
 //     says;
-//   - gopar version prints the versions of gopar, Go and yaegi.
+//   - gopar version prints the versions of gopar, Go and yaegi;
+//   - gopar worker is a worker process for a notebook's dist calls (package
+//     dist), on this machine or another, connected through NATS.
 //
 // `gopar help` lists the commands with their usage lines; `gopar help
 // COMMAND`, or `gopar COMMAND --help`, describes one and its flags.
@@ -111,6 +113,12 @@ var commands = []*command{
 			"the system and architecture. 'gopar --version' does the same.",
 		aliases: []string{"--version", "-version"},
 		flags:   versionFlags,
+	},
+	{
+		synopsis: "gopar worker [--nats URL] [--token T | --creds FILE | --user U --password P] [--prefix P]",
+		short:    "serve a notebook's dist tasks from a NATS server (a worker process)",
+		long:     workerLong,
+		flags:    workerFlags,
 	},
 }
 

@@ -53,6 +53,8 @@ func init() {
 		{name: "timeit",
 			line: &form{"%timeit [-n N] [-r R] STMT_OR_EXPR", "time many runs: min, median, mean ± std per loop", timeit},
 			cell: &form{"%%timeit [-n N] [-r R]", "on the first line: time the whole cell over many runs", timeit}},
+		{name: "everywhere",
+			cell: &form{"%%everywhere", "on the first line: run the cell here and on every dist worker, and on workers added later (Julia's @everywhere)", everywhere}},
 		{name: "threads",
 			line: &form{"%threads [N]", "show or set GOMAXPROCS and parlib's default thread count", outputRun(threads)}},
 		{name: "env",

@@ -20,6 +20,7 @@ func TestTablesMatchSources(t *testing.T) {
 	for dir, key := range map[string]string{
 		"../../parlib":  "github.com/gopar/gopar/parlib/parlib",
 		"../../display": "github.com/gopar/gopar/display/display",
+		"../../dist":    "github.com/gopar/gopar/dist/dist",
 	} {
 		table := Symbols[key]
 		if table == nil {
