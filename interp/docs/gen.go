@@ -34,6 +34,7 @@ import (
 var extra = []string{
 	"github.com/gopar/gopar/parlib",
 	"github.com/gopar/gopar/display",
+	"github.com/gopar/gopar/dist",
 	"gonum.org/v1/plot",
 	"gonum.org/v1/plot/font",
 	"gonum.org/v1/plot/plotter",
