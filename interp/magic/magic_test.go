@@ -527,7 +527,7 @@ func TestWhoResetHelp(t *testing.T) {
 	Exec(context.Background(), Magic{Name: "help"}, h)
 	text := h.out.displays[0].Data["text/plain"].(string)
 	for _, w := range []string{"%timeit [-n N] [-r R]", "%%time", "!cmd", "?name", "parlib.For(", "display.Display(v)",
-		"stops every goroutine that any earlier cell started and that still runs", "%memlimit [SIZE]"} {
+		"stops the goroutines that earlier cells started", "%memlimit [SIZE]"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("%%help lacks %q", w)
 		}
