@@ -36,11 +36,19 @@ import (
 //     once until the next cell), and parlib's context is cancelled;
 //   - at the start of the next cell, the engine waits (at most resumeWait
 //     after the interrupt) for the interrupted evaluation's goroutine to
-//     end, then restores the id. An evaluation still blocked in a call of
+//     end, and for the goroutines that run interpreted code to stop or
+//     block, then restores the id. An evaluation still blocked in a call of
 //     compiled code then is left behind, with a note in the cell's stderr
 //     naming the call; if the call returns, the rest of the interrupted
 //     statement may run (its frames have the restored id again), and the
 //     engine says so when it finishes.
+//
+// What the id cannot tell apart remains: a goroutine of an earlier cell
+// blocked in a compiled call, or in a channel operation (yaegi wakes only
+// those of the interrupted evaluation), from the interrupt to the next
+// cell runs on when it wakes; and closures made inside the interrupted
+// evaluation keep its channel-operation cancel channel, which stays
+// closed, so their blocking channel operations return at once.
 //
 // Every chunk runs in a goroutine of its own, labelled with its evaluation
 // id for pprof, which is how the engine finds an interrupted evaluation

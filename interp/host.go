@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -81,7 +82,11 @@ func (e *Engine) runSourceLocked(ctx context.Context, src string) engine.Execute
 		count = st.lastCell.count
 	}
 	res := e.run(ctx, st, src, count, false)
-	e.sourceRuns = append(e.sourceRuns, res)
+	// %timeit runs the same source again and again: keep one of each.
+	if n := len(e.sourceRuns); n == 0 || e.sourceRuns[n-1].Restore != res.Restore ||
+		!slices.Equal(e.sourceRuns[n-1].Variables, res.Variables) {
+		e.sourceRuns = append(e.sourceRuns, res)
+	}
 	e.cap.sync()
 	return res
 }

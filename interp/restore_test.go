@@ -124,3 +124,20 @@ func TestLocate(t *testing.T) {
 		t.Errorf("Locate saw %q, want %q", where, want)
 	}
 }
+
+// TestRestoreOfMagicCode checks that what Go code run by a magic defines
+// restores on the magic's line, once however many times %timeit ran it.
+func TestRestoreOfMagicCode(t *testing.T) {
+	e := newEngine(t)
+	res, _ := exec(t, e, "\n%timeit -n 5 -r 2 func g() int { return 1 }")
+	if res.Err != nil || res.Restore != "\nfunc g() int { return 1 }" {
+		t.Errorf("Restore %q (err %v)", res.Restore, res.Err)
+	}
+	if len(e.sourceRuns) != 1 {
+		t.Errorf("the engine kept %d results of %%timeit's 10 runs of its code", len(e.sourceRuns))
+	}
+	res, _ = exec(t, e, "a := 1\n%time z := g() + a")
+	if want := "var a int\nvar z int"; res.Err != nil || res.Restore != want {
+		t.Errorf("Restore %q (err %v), want %q", res.Restore, res.Err, want)
+	}
+}
