@@ -118,6 +118,17 @@ func (x *execution) typedDefine(i int, as *ast.AssignStmt, r *rewriter, varPos i
 // (and it sees the new values), and yaegi's global frame does not grow.
 // done is false when the statement must declare new variables.
 func (x *execution) reassign(i int, as *ast.AssignStmt, r *rewriter, varPos int) (done bool, err error) {
+	for _, e := range as.Rhs {
+		// A lock or an atomic value that goroutines may still use is a
+		// new variable (overwriting it in use would break them).
+		if cl, ok := e.(*ast.CompositeLit); ok {
+			if sel, ok := cl.Type.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && (pkg.Name == "sync" || pkg.Name == "atomic") {
+					return false, nil
+				}
+			}
+		}
+	}
 	var names []string
 	for _, e := range as.Lhs {
 		id, ok := e.(*ast.Ident)

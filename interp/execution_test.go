@@ -262,6 +262,9 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "x := 1\nget := func() int { return x }\nfunc getX() any { return x }", result: ""},
 			{code: "x := 2\nfmt.Sprint(get(), getX())", result: `"2 2"`},
 			{code: "x := \"two\"\nfmt.Sprint(get(), getX())", result: `"2two"`},
+			// Not a lock that goroutines may still hold.
+			{code: "mu := sync.Mutex{}\nmu.Lock()\nlocked := func() bool { return !mu.TryLock() }", result: ""},
+			{code: "mu := sync.Mutex{}\nfmt.Sprint(locked(), mu.TryLock())", result: `"true true"`},
 		}},
 		{"log.Fatal intercepted", []cell{
 			{code: `log.Fatal("fatal")`, ename: "panic", errHas: "fatal"},
