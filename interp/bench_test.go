@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
 	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/parlib"
 )
@@ -78,5 +81,66 @@ func BenchmarkSlowSeriesOverhead(b *testing.B) {
 	}
 	b.ReportMetric(float64(cell)/float64(direct), "cell/direct")
 	b.ReportMetric(float64(direct.Milliseconds()), "direct-ms")
+	b.ReportMetric(float64(cell.Milliseconds()), "cell-ms")
+}
+
+// fibSrc is the function BenchmarkFibOverhead runs in both interpreters.
+const fibSrc = `func fib(n int) int {
+	if n < 2 {
+		return n
+	}
+	return fib(n-1) + fib(n-2)
+}`
+
+// BenchmarkFibOverhead runs the same recursive fib(30) in plain yaegi and
+// in a cell, alternating, and reports the ratio of the fastest runs
+// (cell/yaegi): the cost of the engine's handling of functions on calls.
+//
+//	go test -run '^$' -bench FibOverhead -benchtime 5x ./interp/
+func BenchmarkFibOverhead(b *testing.B) {
+	e, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	out := &testOutput{}
+	run := func(code string) string {
+		res := e.Execute(context.Background(), engine.ExecuteRequest{Code: code}, out)
+		if res.Err != nil {
+			b.Fatal(res.Err.String())
+		}
+		return resultText(res)
+	}
+	run(fibSrc)
+	it := yaegi.New(yaegi.Options{})
+	if err := it.Use(stdlib.Symbols); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := it.Eval(fibSrc); err != nil {
+		b.Fatal(err)
+	}
+	var plain, cell time.Duration
+	for range b.N {
+		t0 := time.Now()
+		v, err := it.Eval("fib(30)")
+		d := time.Since(t0)
+		if err != nil || v.Int() != 832040 {
+			b.Fatalf("plain yaegi: fib(30) = %v, %v", v, err)
+		}
+		if plain == 0 || d < plain {
+			plain = d
+		}
+		t0 = time.Now()
+		r := run("fib(30)")
+		d = time.Since(t0)
+		if r != "832040" {
+			b.Fatalf("cell: fib(30) = %s", r)
+		}
+		if cell == 0 || d < cell {
+			cell = d
+		}
+	}
+	b.ReportMetric(float64(cell)/float64(plain), "cell/yaegi")
+	b.ReportMetric(float64(plain.Milliseconds()), "yaegi-ms")
 	b.ReportMetric(float64(cell.Milliseconds()), "cell-ms")
 }

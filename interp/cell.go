@@ -92,33 +92,51 @@ const chunkPrefixLines = 4
 // chunk is one source text handed to yaegi's Eval, made of pieces of the
 // cell at their original line and column.
 type chunk struct {
-	stmt   bool // statement mode (else file mode)
+	// stmt: statement mode, at the global level (else file mode).
+	stmt bool
+	// init: statements run in an init function (file mode), which yaegi
+	// runs at once. A statement evaluated at the global level takes slots
+	// of yaegi's global frame for its temporaries (a call's results…),
+	// and that frame only grows and is copied whenever it does; in a
+	// function they are the function's. So only statements that declare
+	// globals run at the global level.
+	init   bool
 	pieces []piece
+	// transient: none of the chunk's code can run once its evaluation
+	// returns (see evalInfo).
+	transient bool
 
 	text  string
 	segs  []seg
 	lines []int // offsets of line starts in text
-	base  int   // lines of text before the cell's line 1
+	base  int   // lines of text before the one holding the cell's line line0
+	line0 int   // the cell's line the text starts at (that of the first piece)
 	cell  *cellRec
-	name  string // function or method the chunk defines, for traces
 }
 
 // build lays out the chunk's text: a mode prefix (";" forces yaegi's
-// statement mode), a //line directive that puts the cell's line 1 at global
-// line cr.base+1 (every cell gets its own range of lines, so that a position
-// yaegi reports tells the cell), then the cell text with everything but the
-// pieces blanked. (A file name in the directive would make yaegi scope
-// imports per cell.)
+// statement mode; "func init() {" is closed at the end), a //line directive that puts the line of the first
+// piece at its global line (cr.base + its line: every cell gets its own
+// range of lines, so that a position yaegi reports tells the cell), then
+// the cell text from that line on, with everything but the pieces blanked.
+// (A file name in the directive would make yaegi scope imports per cell.)
 func (c *chunk) build(src string, cr *cellRec) {
 	c.cell, c.base = cr, 2
 	c.segs = nil
 	var b strings.Builder
-	if c.stmt {
+	switch {
+	case c.stmt:
 		b.WriteString(startedHook)
+	case c.init:
+		b.WriteString(initHook)
 	}
-	b.WriteString("\n//line :" + strconv.Itoa(cr.base+1) + ":1\n")
 	sort.Slice(c.pieces, func(i, j int) bool { return c.pieces[i].start < c.pieces[j].start })
 	pos := 0
+	if len(c.pieces) > 0 {
+		pos = strings.LastIndexByte(src[:min(c.pieces[0].start, len(src))], '\n') + 1
+	}
+	c.line0 = 1 + strings.Count(src[:pos], "\n")
+	b.WriteString("\n//line :" + strconv.Itoa(cr.base+c.line0) + ":1\n")
 	addSeg := func(text string, c0 int, ins bool) {
 		t0 := b.Len()
 		b.WriteString(text)
@@ -159,6 +177,9 @@ func (c *chunk) build(src string, cr *cellRec) {
 		pos = p.end
 	}
 	b.WriteString("\n")
+	if c.init {
+		b.WriteString("}\n")
+	}
 	c.text = b.String()
 	c.lines = []int{0}
 	for i := 0; i < len(c.text); i++ {
@@ -171,7 +192,7 @@ func (c *chunk) build(src string, cr *cellRec) {
 // cellOffset maps a 1-based line and column that yaegi reports for the chunk
 // to an offset in the cell.
 func (c *chunk) cellOffset(line, col int) (int, bool) {
-	line += c.base - c.cell.base
+	line = line - c.cell.base - c.line0 + 1 + c.base
 	if line < 1 || line > len(c.lines) {
 		return 0, false
 	}

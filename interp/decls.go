@@ -106,12 +106,19 @@ func (x *execution) typesAndConsts() error {
 		x.st.types[t.name] = t.def
 		x.st.globals[t.name] = &global{name: t.name, kind: "type", sig: "type " + t.def, doc: x.units[t.i].doc, cell: x.cell}
 	}
+	var re []string
 	for _, n := range consts {
-		old := x.st.globals[n]
-		x.st.globals[n] = &global{name: n, kind: "const", sig: constSigs[n], cell: x.cell, typ: x.typeOf(n)}
-		if old != nil {
-			x.redeclared([]string{n})
+		if x.st.globals[n] != nil {
+			re = append(re, n)
 		}
+		x.st.globals[n] = &global{name: n, kind: "const", sig: constSigs[n], cell: x.cell, typ: x.typeOf(n)}
+		delete(x.st.failed, n)
+	}
+	for _, t := range newTypes {
+		delete(x.st.failed, t.name)
+	}
+	if len(re) > 0 {
+		x.propagate(re)
 	}
 	return nil
 }
@@ -145,7 +152,7 @@ func (x *execution) typeDef(i int, ts *ast.TypeSpec) string {
 
 // typeOf is the dynamic type of a global's value (nil if unknown).
 func (x *execution) typeOf(name string) reflect.Type {
-	v, err := x.e.evalText(x.ctx, x.st, name)
+	v, err := x.st.evalQuiet(name)
 	if err != nil || !v.IsValid() {
 		return nil
 	}
@@ -163,7 +170,8 @@ func (x *execution) varDecl(i int) error {
 			if err != nil {
 				return err
 			}
-			x.defined(x.unitNames(i), "var", u)
+			x.definedVars(i, x.unitNames(i))
+			x.restoreVars(i)
 			return nil
 		}
 	}
@@ -172,7 +180,8 @@ func (x *execution) varDecl(i int) error {
 	if _, err := x.eval(&chunk{stmt: true, pieces: []piece{{u.start, u.end, r.edits}}}); err != nil {
 		return err
 	}
-	x.defined(x.unitNames(i), "var", u)
+	x.definedVars(i, x.unitNames(i))
+	x.restoreVars(i)
 	return nil
 }
 
@@ -199,80 +208,50 @@ func (x *execution) untypedVar(i int) (*ast.AssignStmt, bool) {
 	return as, true
 }
 
-// defined records global variables a unit declared.
-func (x *execution) defined(names []string, kind string, u *unit) {
+// definedVars records the global variables unit i declared, and
+// evaluates again the declarations that used earlier variables of the same
+// names (yaegi binds a name when it compiles a body), unless the unit only
+// assigned them (see reassign).
+func (x *execution) definedVars(i int, names []string) {
+	u := &x.units[i]
 	var re []string
 	for _, n := range names {
 		if n == "_" {
 			continue
 		}
+		if g := x.st.globals[n]; x.reassigned && g != nil {
+			g.cell = x.cell
+			continue
+		}
 		if x.st.globals[n] != nil {
 			re = append(re, n)
 		}
-		g := &global{name: n, kind: kind, cell: x.cell, typ: x.typeOf(n)}
-		if u != nil {
+		g := &global{name: n, kind: "var", cell: x.cell, typ: x.typeOf(n), typeSrc: x.varType(i, n)}
+		if u.kind != uStmt {
 			g.doc = u.doc
 		}
 		if g.typ != nil {
 			g.sig = "var " + n + " " + g.typ.String()
 		}
 		x.st.globals[n] = g
+		delete(x.st.failed, n)
 	}
 	if len(re) > 0 {
-		x.redeclared(re)
+		x.propagate(re)
 	}
 }
 
-// redeclared re-evaluates the bodies of functions and methods that use
-// names which now denote new variables: yaegi binds a name when it compiles
-// a body, so they would otherwise keep using the old ones.
-func (x *execution) redeclared(names []string) {
-	all := make([]*global, 0, len(x.st.globals)+len(x.st.methods))
-	for _, g := range x.st.globals {
-		all = append(all, g)
-	}
-	for _, g := range x.st.methods {
-		all = append(all, g)
-	}
-	for _, g := range all {
-		if g.assign == nil {
-			continue
-		}
-		uses := false
-		for _, n := range names {
-			if g.refs[n] && g.name != n {
-				uses = true
-			}
-		}
-		if !uses {
-			continue
-		}
-		if _, err := x.e.evalChunk(x.ctx, x.st, g.assign); err != nil {
-			if out := x.e.cap.output(); out != nil {
-				out.Stream("stderr", fmt.Sprintf("note: %s uses %s, which was redefined, and no longer compiles (it keeps the old definition): %v\n",
-					g.name, strings.Join(names, ", "), err))
-			}
-		}
-	}
-}
-
-// identSet is the set of identifiers used in n.
-func identSet(n ast.Node) map[string]bool {
-	s := map[string]bool{}
-	ast.Inspect(n, func(m ast.Node) bool {
-		if id, ok := m.(*ast.Ident); ok {
-			s[id.Name] = true
-		}
-		return true
-	})
-	return s
-}
-
-// addDef records where a function is defined.
+// addDef records where a function is defined, for panic traces.
 func (x *execution) addDef(u *unit, name string) {
 	l0, _ := off2pos(x.src, u.start)
 	l1, _ := off2pos(x.src, u.end)
 	x.st.mu.Lock()
+	defer x.st.mu.Unlock()
+	for k, d := range x.st.defs {
+		if d.cell == x.cell && d.line0 == l0 {
+			x.st.defs[k] = funcDef{x.cell, l0, l1, name}
+			return
+		}
+	}
 	x.st.defs = append(x.st.defs, funcDef{x.cell, l0, l1, name})
-	x.st.mu.Unlock()
 }

@@ -32,6 +32,9 @@ func (x *execution) typedDefine(i int, as *ast.AssignStmt, r *rewriter, varPos i
 		return false, nil
 	}
 	u := &x.units[i]
+	if done, err := x.reassign(i, as, r, varPos); done {
+		return true, err
+	}
 	plain := &chunk{stmt: true, pieces: []piece{{u.start, u.end, r.edits}}}
 	self, weak := x.selfRef(as), x.weakRHS(as.Rhs)
 	if !self && !weak {
@@ -108,6 +111,77 @@ func (x *execution) typedDefine(i int, as *ast.AssignStmt, r *rewriter, varPos i
 	return true, nil
 }
 
+// reassign evaluates `a, b := RHS` (or `var a, b = RHS`) as the assignment
+// `a, b = RHS`, in a function, when every name on the left is already a
+// global variable of the type RHS gives it (each type is assignable to the
+// other). The variables stay: nothing that uses them needs compiling again
+// (and it sees the new values), and yaegi's global frame does not grow.
+// done is false when the statement must declare new variables.
+func (x *execution) reassign(i int, as *ast.AssignStmt, r *rewriter, varPos int) (done bool, err error) {
+	for _, e := range as.Rhs {
+		// A lock or an atomic value that goroutines may still use is a
+		// new variable (overwriting it in use would break them).
+		if cl, ok := e.(*ast.CompositeLit); ok {
+			if sel, ok := cl.Type.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && (pkg.Name == "sync" || pkg.Name == "atomic") {
+					return false, nil
+				}
+			}
+		}
+	}
+	var names []string
+	for _, e := range as.Lhs {
+		id, ok := e.(*ast.Ident)
+		if !ok {
+			return false, nil
+		}
+		if id.Name == "_" {
+			names = append(names, "_")
+			continue
+		}
+		if g := x.st.globals[id.Name]; g == nil || g.kind != "var" {
+			return false, nil
+		}
+		names = append(names, id.Name)
+	}
+	u := &x.units[i]
+	rhs0, rhs1 := x.off(i, as.Rhs[0].Pos()), x.off(i, as.Rhs[len(as.Rhs)-1].End())
+	var edits []edit
+	for _, e := range r.edits {
+		if e.start >= rhs0 && e.end <= rhs1 {
+			edits = append(edits, e)
+		}
+	}
+	temps := make([]string, len(names))
+	var check []string
+	for k, n := range names {
+		temps[k] = "__gopar_a" + strconv.Itoa(k)
+		if n == "_" {
+			check = append(check, "_ = "+temps[k])
+			continue
+		}
+		b := "__gopar_b" + strconv.Itoa(k)
+		check = append(check, "var "+b+" = "+n, temps[k]+" = "+b, b+" = "+temps[k])
+	}
+	probe := &chunk{init: true, pieces: []piece{{rhs0, rhs1, append(edits,
+		edit{rhs0, rhs0, strings.Join(temps, ", ") + " := "}, edit{rhs1, rhs1, "; " + strings.Join(check, "; ")})}}}
+	probe.build(x.src, x.cell)
+	if x.st.compileProbe(probe.text) != "" {
+		return false, nil
+	}
+	tok := x.off(i, as.TokPos)
+	tokLen := len(":=")
+	edits = append([]edit(nil), r.edits...)
+	if varPos >= 0 {
+		tokLen = len("=")
+		edits = append(edits, edit{varPos, x.off(i, as.Lhs[0].Pos()), ""})
+	}
+	edits = append(edits, edit{tok, tok + tokLen, "="})
+	x.reassigned = true
+	_, err = x.eval(&chunk{init: true, pieces: []piece{{u.start, u.end, edits}}})
+	return true, err
+}
+
 // selfRef reports whether the right-hand side of a top-level := uses a
 // global variable that the statement declares again.
 func (x *execution) selfRef(as *ast.AssignStmt) bool {
@@ -123,6 +197,19 @@ func (x *execution) selfRef(as *ast.AssignStmt) bool {
 		}
 	}
 	return false
+}
+
+// identSet is the set of identifiers used in n, resolved or not (in a var
+// declaration, the parser resolves x in var x = f(x) to the x declared).
+func identSet(n ast.Node) map[string]bool {
+	s := map[string]bool{}
+	ast.Inspect(n, func(m ast.Node) bool {
+		if id, ok := m.(*ast.Ident); ok {
+			s[id.Name] = true
+		}
+		return true
+	})
+	return s
 }
 
 // gtaFailure reports whether an error is one of yaegi's failures to type a
@@ -198,18 +285,7 @@ func (x *execution) probeTypes(i int, as *ast.AssignStmt, r *rewriter) ([]string
 		c := &chunk{stmt: true, pieces: []piece{{rhs0, rhs1, append(append([]edit(nil), edits...),
 			edit{rhs0, rhs0, open}, edit{rhs1, rhs1, closing})}}}
 		c.build(x.src, x.cell)
-		msg := func() (msg string) {
-			defer func() {
-				if recover() != nil {
-					msg = ""
-				}
-			}()
-			_, err := x.st.it.Compile(c.text)
-			if err == nil {
-				return ""
-			}
-			return err.Error()
-		}()
+		msg := x.st.compileProbe(c.text)
 		m := probeRE.FindStringSubmatch(msg)
 		if m == nil {
 			return nil, false

@@ -107,12 +107,15 @@ func (h *distHost) Run(ctx context.Context, f func()) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	st := e.st
+	e.resumeLocked(st, h.out) // the stop of an earlier cancelled call ends here
 	e.begin(ctx, h.out, false)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case <-ctx.Done():
-			st.interrupt() // wakes time.Sleep in cells
+			// Interpreted code stops at its next step; time.Sleep and
+			// parlib calls return.
+			st.stop()
 		case <-done:
 		}
 	}()

@@ -1,19 +1,27 @@
 // Package interp is gopar's Go engine: it wraps the yaegi interpreter so
 // that notebook cells behave like Go typed at a REPL. *Engine implements
-// engine.Engine; New creates one.
+// engine.Engine and engine.IdleInterrupter; New creates one.
 //
 // What a cell may do:
 //
 //   - mix imports, const/var/type/func declarations, methods, statements and
 //     goroutines, and end with an expression whose value is the cell's result
-//     (several values show as a tuple; a call without results shows nothing);
+//     (several values show as a tuple; a call without results, or whose only
+//     result is a nil error, shows nothing);
+//   - declare in any order, as in a Go file: a function may use a variable
+//     declared below it, a variable's initialiser a function declared below
+//     it; statements run in order, after the declarations they use (see
+//     order.go);
 //   - use the standard library, parlib, display, plot, plotter, plotutil, vg,
 //     vgimg, vgsvg, draw and mat without an import line; importing a package
 //     twice is harmless;
 //   - re-run: redefining a function or method changes what earlier code
-//     calls (functions live in variables, methods forward to one), and a
-//     variable redefined with := makes functions that use it see the new one;
-//     redefining a type with another shape is refused with advice (%reset);
+//     calls (functions that use it are compiled again; methods forward to a
+//     variable); a variable redefined with := keeps its storage if its type
+//     is the same, else functions that use it are compiled again to use the
+//     new one; function values taken earlier keep the version they hold, as
+//     in Go; redefining a type with another shape is refused with advice
+//     (%reset);
 //   - rely on Go 1.22 loops: per-iteration loop variables (closures made in
 //     a loop keep their iteration's variables, also when handed to compiled
 //     code such as parlib.Spawn; `i := i` copies still work), range over an
@@ -28,13 +36,18 @@
 //     os.Stderr and the standard logger for pipes while it lives; file
 //     descriptors 1 and 2 are left alone); read os.Stdin and fmt.Scan input
 //     through the frontend;
-//   - be interrupted (context cancelled): interpreted code, channel
-//     operations, time.Sleep and parlib calls stop within a second; code of
-//     an interrupted cell never resumes. An interrupt stops every goroutine
-//     started by any cell (yaegi has one run id per interpreter); their
-//     deferred calls run. A goroutine blocked in compiled code (I/O, a
-//     mutex) ends when that call returns; if it is the interrupted cell's own
-//     top level, the next cell waits for it (%reset abandons it).
+//   - be interrupted (context cancelled, or InterruptIdle while no cell
+//     runs): interpreted code, channel operations, time.Sleep and parlib
+//     calls stop within a second; code of an interrupted cell never resumes,
+//     and every earlier definition works as before (see eval.go). Goroutines
+//     of earlier cells that run interpreted code or sleep stop too (their
+//     deferred calls run). Code blocked in compiled code (I/O, a mutex)
+//     cannot be stopped: the next cell runs anyway, with a note saying
+//     where it is blocked; if that call returns, the rest of its statement
+//     may run;
+//   - survive a restart of the engine's process: each cell's Restore
+//     defines again what it defined (variables with zero values), and
+//     Options.Locate tells a supervisor where a cell runs.
 //
 // yaegi limits that remain, and how they show: generic type inference is
 // weak (the CompileError suggests explicit type arguments); the standard
@@ -46,19 +59,24 @@
 // the rewrite to use; methods of cell-defined types are invisible to
 // compiled code except through the interfaces yaegi wraps (fmt.Stringer,
 // error, ...), so a result's display methods (HTML, Markdown, SVG, PNG, ...)
-// are called by the engine; os.Exit and log.Fatal panic instead of exiting.
+// are called by the engine; a method's signature cannot change, nor can a
+// type's shape; methods of generic types are not redefined; os.Exit and
+// log.Fatal panic instead of exiting.
 //
-// Reading the code: engine.go is the public API (New, Execute, Close, and
-// Complete/Inspect/IsComplete); host.go what magics and completion see of
-// the engine; state.go the interpreter and what the engine knows of it;
-// runtime.go package __gopar, which rewritten cells call. A cell goes
-// through execution.go (the pipeline; cell.go splits it into units),
-// imports.go, decls.go, funcs.go and define.go (top-level :=), each unit
-// rewritten by rewrite.go and rewrite_loops.go and evaluated by eval.go
-// (which also handles interrupts); errors.go words failures, result.go
-// renders the result, output.go captures stdout and stderr. WORKAROUNDS.md
-// maps each workaround of yaegi's limits to its reason and the test that
-// pins it.
+// Reading the code: engine.go is the public API (New, Execute, Close,
+// InterruptIdle, and Complete/Inspect/IsComplete); host.go what magics and
+// completion see of the engine; state.go the interpreter and what the
+// engine knows of it; runtime.go package __gopar, which rewritten cells
+// call. A cell goes through execution.go (the pipeline; cell.go splits it
+// into units, order.go orders them), imports.go, decls.go, funcs.go and
+// define.go (top-level :=), each unit rewritten by rewrite.go and
+// rewrite_loops.go and evaluated by eval.go (which also handles
+// interrupts); restore.go says what a cell defined, for a restart, and what
+// a failed cell failed to define; errors.go words failures, result.go
+// renders the result, output.go captures stdout and stderr.
+// yaegi_internals.go holds every access to yaegi's unexported fields.
+// WORKAROUNDS.md maps each workaround of yaegi's limits to its reason and
+// the test that pins it.
 package interp
 
 import (
@@ -66,6 +84,8 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -90,6 +110,12 @@ type Options struct {
 	Env []string
 	// Args is os.Args as cells see it; nil means the process's.
 	Args []string
+	// Locate, if set, is called before each top-level statement (and
+	// variable declaration) of a cell runs, with where it is: "In [3]
+	// line 7" (or "line 7" for code that is no numbered cell). A
+	// supervisor of the engine's process uses it to say where a cell was
+	// when the process died (engine/proc's Child.Locate). It must be fast.
+	Locate func(where string)
 }
 
 // Engine runs Go cells with yaegi. Create it with New. Execute is meant to
@@ -109,6 +135,10 @@ type Engine struct {
 	ctxMu      sync.Mutex
 	cellCtx    context.Context
 	allowStdin bool
+
+	// sourceRuns are the results of the Go code a magic ran (RunSource),
+	// for the cell's Restore.
+	sourceRuns []engine.ExecuteResult
 
 	closed bool
 }
@@ -182,13 +212,17 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	}()
 
 	st := e.st
+	e.resumeLocked(st, out)
+	parlib.SetContext(st.parlibContext())
 	for _, g := range st.takeGoPanics() {
 		out.Stream("stderr", goPanicText(g))
 	}
 	res := e.runCellLocked(ctx, st, req.Code, req.ExecutionCount, req.Silent)
+	st = e.st // %reset replaces the state
 	if len(req.UserExpressions) > 0 {
 		res.UserExpressions = e.userExpressions(ctx, st, req.UserExpressions)
 	}
+	e.finishedNotesLocked(st, out)
 	e.cap.sync()
 	synced = true
 	if gps := st.takeGoPanics(); len(gps) > 0 {
@@ -207,7 +241,10 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 
 // runCellLocked runs a cell with magics (e.mu held): the Go code between
 // magic lines runs in order with the magics (line numbers kept), a %%cell
-// magic runs the whole body.
+// magic runs the whole body. The result's Restore is line for line the
+// Restore of each part: of the Go code, what it defined (see restore.go);
+// a magic that changes the engine's state (%reset, %cd DIR…) as itself; a
+// magic that runs Go code (%time, %%time…) what that code defined.
 func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, count int, silent bool) engine.ExecuteResult {
 	if askExit(st, code) {
 		return engine.ExecuteResult{Payloads: []map[string]any{{"source": "ask_exit", "keepkernel": false}}}
@@ -217,13 +254,22 @@ func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, coun
 		msg := err.Error()
 		return engine.ExecuteResult{Err: engine.NewError(engine.UsageError, msg)}
 	}
+	lines := strings.Split(mc.Source, "\n")
+	rs := newRestoreSet(len(lines))
 	if mc.CellMagic != nil {
-		return magic.ExecCell(ctx, *mc.CellMagic, mc.Source, host{e})
+		e.sourceRuns = nil
+		res := magic.ExecCell(ctx, *mc.CellMagic, mc.Source, host{e})
+		for _, r := range e.sourceRuns {
+			rs.add(0, r)
+		}
+		return rs.result(res)
 	}
 	if len(mc.Magics) == 0 {
-		return e.run(ctx, st, code, count, silent)
+		res := e.run(ctx, st, code, count, silent)
+		rs.add(0, res)
+		return rs.result(res)
 	}
-	lines := strings.Split(mc.Source, "\n")
+	codeLines := strings.Split(code, "\n")
 	var res engine.ExecuteResult
 	var payloads []map[string]any
 	from := 0 // first line (0-based) of the next Go segment
@@ -236,33 +282,128 @@ func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, coun
 			return true
 		}
 		res = e.run(ctx, st, src, count, silent)
+		rs.add(0, res)
 		payloads = append(payloads, res.Payloads...)
 		return res.Err == nil
 	}
 	for _, m := range mc.Magics {
 		if !segment(m.Line - 1) {
 			res.Payloads = payloads
-			return res
+			return rs.result(res)
 		}
 		from = m.Line
+		e.sourceRuns = nil
 		res = magic.Exec(ctx, m, host{e})
+		if m.Name == "reset" {
+			rs.reset()
+		}
+		if restoresAsItself(m) {
+			rs.set(m.Line-1, codeLines[m.Line-1])
+		}
+		for _, r := range e.sourceRuns {
+			rs.addLine(m.Line-1, r)
+		}
 		payloads = append(payloads, res.Payloads...)
 		if res.Err != nil {
 			res.Payloads = payloads
-			return res
+			return rs.result(res)
 		}
 		st = e.st // %reset replaces the state
 	}
 	segment(len(lines)) // with no Go code after the last magic, its result stays
 	res.Payloads = payloads
+	return rs.result(res)
+}
+
+// restoresAsItself reports whether a magic changes the engine's state, so
+// that a replay of the cell's Restore must run it again.
+func restoresAsItself(m magic.Magic) bool {
+	args := strings.TrimSpace(m.Args)
+	switch m.Name {
+	case "reset":
+		return true
+	case "memlimit", "cd", "threads":
+		return args != ""
+	case "env":
+		return strings.ContainsAny(args, "= \t")
+	}
+	return false
+}
+
+// restoreSet gathers the Restore and Variables of the parts of a cell.
+type restoreSet struct {
+	lines [][]string
+	vars  map[string]bool
+}
+
+func newRestoreSet(n int) *restoreSet {
+	return &restoreSet{lines: make([][]string, n), vars: map[string]bool{}}
+}
+
+// add merges the result of Go code laid out as the cell, from line first.
+func (rs *restoreSet) add(first int, r engine.ExecuteResult) {
+	for _, v := range r.Variables {
+		rs.vars[v] = true
+	}
+	if r.Restore == "" {
+		return
+	}
+	for k, l := range strings.Split(r.Restore, "\n") {
+		if strings.TrimSpace(l) != "" && first+k < len(rs.lines) {
+			rs.lines[first+k] = append(rs.lines[first+k], l)
+		}
+	}
+}
+
+// addLine merges the result of Go code run by the magic on line l, all on
+// that line.
+func (rs *restoreSet) addLine(l int, r engine.ExecuteResult) {
+	for _, v := range r.Variables {
+		rs.vars[v] = true
+	}
+	for _, s := range strings.Split(r.Restore, "\n") {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(rs.lines[l], s) {
+			rs.lines[l] = append(rs.lines[l], s)
+		}
+	}
+}
+
+// reset forgets what earlier parts defined: a reset follows them.
+func (rs *restoreSet) reset() {
+	clear(rs.lines)
+	clear(rs.vars)
+}
+
+// set puts text on line l.
+func (rs *restoreSet) set(l int, text string) { rs.lines[l] = []string{text} }
+
+// result is res with the cell's Restore and Variables.
+func (rs *restoreSet) result(res engine.ExecuteResult) engine.ExecuteResult {
+	res.Restore, res.Variables = "", nil
+	for v := range rs.vars {
+		res.Variables = append(res.Variables, v)
+	}
+	sort.Strings(res.Variables)
+	if res.Err != nil {
+		return res
+	}
+	out := make([]string, len(rs.lines))
+	any := false
+	for k, l := range rs.lines {
+		out[k] = strings.Join(l, "; ")
+		any = any || len(l) > 0
+	}
+	if any {
+		res.Restore = strings.Join(out, "\n")
+	}
 	return res
 }
 
-// begin points output, display, parlib and stdin at the cell.
+// begin points output, display and stdin at the cell. (parlib's context
+// is the state's, which interrupts cancel: see runState.)
 func (e *Engine) begin(ctx context.Context, out engine.Output, allowStdin bool) {
 	e.cap.setOutput(out)
 	display.SetSink(out)
-	parlib.SetContext(ctx)
 	e.ctxMu.Lock()
 	e.cellCtx, e.allowStdin = ctx, allowStdin
 	e.ctxMu.Unlock()
@@ -272,7 +413,6 @@ func (e *Engine) begin(ctx context.Context, out engine.Output, allowStdin bool) 
 // (from goroutines still running) goes to the same Output, which the kernel
 // routes to whichever cell runs at the time.
 func (e *Engine) end() {
-	parlib.SetContext(context.Background())
 	e.ctxMu.Lock()
 	e.cellCtx, e.allowStdin = context.Background(), false
 	e.ctxMu.Unlock()
@@ -288,11 +428,30 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	stopInterpreter(e.st)
+	parlib.SetContext(context.Background())
 	e.cap.setOutput(nil)
 	display.SetSink(nil)
 	e.cap.release()
 	return nil
 }
+
+// InterruptIdle implements engine.IdleInterrupter: an interrupt while no
+// cell runs stops the goroutines that earlier cells left running (at their
+// next interpreted step), wakes their sleeps and cancels their parlib
+// calls. What cells defined is kept: the next cell restores the
+// interpreter's run id. It does nothing while a cell runs (the kernel
+// cancels that cell's context instead).
+func (e *Engine) InterruptIdle() {
+	if !e.mu.TryLock() {
+		return
+	}
+	defer e.mu.Unlock()
+	if !e.closed {
+		e.st.stop()
+	}
+}
+
+var _ engine.IdleInterrupter = (*Engine)(nil)
 
 // Complete proposes completions at cursor (in code points).
 func (e *Engine) Complete(code string, cursor int) engine.Completion {

@@ -54,6 +54,7 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 	if i := strings.Index(msg, "\n"); i >= 0 {
 		msg = msg[:i]
 	}
+	msg = strings.ReplaceAll(msg, mainVar, "main") // the cell's main, as yaegi knows it
 	if m := undefinedTypeParamRE.FindStringSubmatch(errPosRE.ReplaceAllString(msg, "$3")); m != nil {
 		return stdGenericError(c, m[1])
 	}

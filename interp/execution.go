@@ -9,23 +9,22 @@ import (
 	"go/scanner"
 	"go/token"
 	"reflect"
+	"slices"
 
 	"github.com/gopar/gopar/engine"
 )
 
 // The cell pipeline. A cell is split into units (cell.go); imports are
-// evaluated first (imports.go), then types and constants together, then
-// the headers of functions and methods (funcs.go), then every unit in
-// order: var declarations (decls.go), function and method bodies, and
-// statements, each rewritten (rewrite.go) and evaluated as a chunk of its
-// own (eval.go). The last statement's value is the cell's result
-// (result.go).
+// evaluated first (imports.go), then types and constants together
+// (decls.go), then the forwarding methods of new methods (funcs.go), then
+// variables, functions, methods and statements in the order of the cell's
+// plan (order.go): statements in source order, declarations as in a Go
+// file. Each unit is rewritten (rewrite.go) and evaluated as a chunk of its
+// own (eval.go), except functions and methods, evaluated in groups
+// (funcs.go). The last statement's value is the cell's result (result.go).
 
 // run executes a cell's Go source.
 func (e *Engine) run(ctx context.Context, st *state, src string, count int, silent bool) engine.ExecuteResult {
-	if err := e.waitZombies(ctx, st); err != nil {
-		return engine.ExecuteResult{Err: err}
-	}
 	cr := st.newCell(src, count)
 	st.mu.Lock()
 	st.lastCell, st.curCell = cr, cr
@@ -33,21 +32,27 @@ func (e *Engine) run(ctx context.Context, st *state, src string, count int, sile
 
 	x := &execution{e: e, st: st, ctx: ctx, src: src, cell: cr, fset: token.NewFileSet()}
 	v, has, err := x.run()
+	res := engine.ExecuteResult{Variables: x.variables()}
 	if err != nil {
+		x.failedNames()
 		var ce cellError
 		if errors.As(err, &ce) {
-			return engine.ExecuteResult{Err: ce.err}
+			res.Err = ce.err
+		} else {
+			res.Err = engine.NewError(engine.OtherError, err.Error(), err.Error())
 		}
-		return engine.ExecuteResult{Err: engine.NewError(engine.OtherError, err.Error(), err.Error())}
+		return res
 	}
+	res.Restore = x.restoreText()
 	if !has || silent {
-		return engine.ExecuteResult{}
+		return res
 	}
 	st.mu.Lock()
 	mimes := st.mimes
 	st.mu.Unlock()
 	d := renderResult(v, mimes)
-	return engine.ExecuteResult{Result: &d}
+	res.Result = &d
+	return res
 }
 
 // execution is the run of one cell.
@@ -59,8 +64,20 @@ type execution struct {
 	cell *cellRec
 	fset *token.FileSet
 
-	units []unit
-	bases []int // token.Pos of cell offset 0, per unit
+	units   []unit
+	bases   []int      // token.Pos of cell offset 0, per unit
+	info    []unitInfo // what each unit defines and uses (order.go)
+	done    []bool     // units evaluated
+	pending map[string]bool
+	// transient: the unit being evaluated leaves no code behind (no
+	// closure, goroutine or declaration).
+	transient bool
+	// reassigned: the unit being evaluated assigned existing variables
+	// instead of declaring them again (see reassign).
+	reassigned bool
+	restore    map[int]string    // per unit, what restores its definitions (restore.go)
+	sigs       map[string]string // signatures of the cell's functions
+	assigned   []string
 }
 
 func (x *execution) errAt(off int, kind engine.Kind, msg string) error {
@@ -71,6 +88,8 @@ func (x *execution) errAt(off int, kind engine.Kind, msg string) error {
 func (x *execution) run() (result []any, has bool, err error) {
 	x.units = splitCell(x.src)
 	x.bases = make([]int, len(x.units))
+	x.done = make([]bool, len(x.units))
+	x.restore = map[int]string{}
 	for i := range x.units {
 		u := &x.units[i]
 		base, err := parseUnit(x.fset, x.src, u)
@@ -92,6 +111,10 @@ func (x *execution) run() (result []any, has bool, err error) {
 			return nil, false, x.errAt(u.start, engine.SyntaxError, err.Error())
 		}
 	}
+	x.analyse()
+	if err := x.failedUse(); err != nil {
+		return nil, false, err
+	}
 	if err := x.imports(); err != nil {
 		return nil, false, err
 	}
@@ -101,26 +124,55 @@ func (x *execution) run() (result []any, has bool, err error) {
 	if err := x.typesAndConsts(); err != nil {
 		return nil, false, err
 	}
-	if err := x.funcHeaders(); err != nil {
+	if err := x.methodHeaders(); err != nil {
 		return nil, false, err
+	}
+	for i := range x.units {
+		switch x.units[i].kind {
+		case uImport, uType, uConst, uPackage:
+			x.done[i] = true
+			x.restoreAsWritten(i)
+		}
+	}
+	steps := x.plan()
+	x.pending = map[string]bool{}
+	for _, s := range steps {
+		if s.group {
+			for _, i := range s.units {
+				x.pending[x.defKey(i)] = true
+			}
+		}
 	}
 	last := -1
 	for i := len(x.units) - 1; i >= 0; i-- {
-		if x.units[i].kind != uPackage && x.units[i].kind != uImport {
+		if x.units[i].kind == uStmt {
 			last = i
 			break
 		}
+		if x.units[i].kind != uPackage && x.units[i].kind != uImport {
+			break
+		}
 	}
-	for i := range x.units {
+	for _, s := range steps {
+		if s.group {
+			if err := x.evalGroup(s.units); err != nil {
+				return nil, false, err
+			}
+			for _, i := range s.units {
+				x.restoreAsWritten(i)
+			}
+			continue
+		}
+		i := s.units[0]
 		u := &x.units[i]
+		x.locate(i)
+		x.transient, x.reassigned = x.leavesNothing(i), false
 		var err error
 		switch u.kind {
 		case uVar:
 			err = x.varDecl(i)
-		case uFunc:
-			err = x.funcBody(i)
-		case uMethod:
-			err = x.methodBody(i)
+		case uFunc: // init
+			err = x.initFunc(i)
 		case uStmt:
 			var v []any
 			var ok bool
@@ -132,8 +184,62 @@ func (x *execution) run() (result []any, has bool, err error) {
 		if err != nil {
 			return nil, false, err
 		}
+		x.done[i] = true
 	}
 	return result, has, nil
+}
+
+// defKey is the key of a function or method unit in the engine's records.
+func (x *execution) defKey(i int) string {
+	d := x.units[i].decl.(*ast.FuncDecl)
+	if x.units[i].kind == uMethod {
+		return x.methodOf(i, d).key
+	}
+	return d.Name.Name
+}
+
+// initFunc evaluates an init function, which yaegi runs at once.
+func (x *execution) initFunc(i int) error {
+	u := &x.units[i]
+	r := x.rewriterFor(i)
+	r.run(u.decl)
+	_, err := x.eval(&chunk{pieces: []piece{{u.start, u.end, r.edits}}})
+	return err
+}
+
+// locate tells the engine's supervisor which line of which cell runs.
+func (x *execution) locate(i int) {
+	if f := x.e.opts.Locate; f != nil {
+		line, _ := off2pos(x.src, x.units[i].start)
+		if x.cell.count > 0 {
+			f(fmt.Sprintf("In [%d] line %d", x.cell.count, line))
+		} else {
+			f(fmt.Sprintf("line %d", line))
+		}
+	}
+}
+
+// leavesNothing reports whether unit i, once evaluated, leaves no code that
+// may run later: it has no function literal, go statement or declaration
+// of a function.
+func (x *execution) leavesNothing(i int) bool {
+	u := &x.units[i]
+	var root ast.Node = u.stmt
+	if u.decl != nil {
+		if d, ok := u.decl.(*ast.GenDecl); !ok || d.Tok != token.VAR {
+			return false
+		}
+		root = u.decl
+	}
+	found := false
+	ast.Inspect(root, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
+			found = true
+		}
+		return !found
+	})
+	return !found
 }
 
 // rewriterFor returns a rewriter for unit i.
@@ -162,25 +268,22 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		c, ok := v.Interface().(constant.Value)
 		return c, ok && c.Kind() != constant.Unknown
 	}
-	r.funcSigs = map[string]string{}
-	for n, g := range x.st.globals {
-		if g.kind == "func" && !g.generic {
-			r.funcSigs[n] = g.sig
-		}
-		if g.typ != nil && isIntKind(g.typ.Kind()) {
-			r.ints[n] = true
-		}
-		if g.kind == "const" {
-			r.consts[n] = true
-		}
+	if x.sigs == nil {
+		x.sigs = x.cellFuncSigs()
 	}
+	r.funcSigs = x.sigs
+	r.global = func(n string) *global { return x.st.globals[n] }
 	return r
 }
 
 func (x *execution) off(i int, p token.Pos) int { return int(p) - x.bases[i] }
 
-// eval builds and evaluates a chunk.
+// eval builds and evaluates a chunk; a statement chunk of a unit that
+// leaves nothing behind is transient.
 func (x *execution) eval(c *chunk) (reflect.Value, error) {
+	if (c.stmt || c.init) && x.transient {
+		c.transient = true
+	}
 	c.build(x.src, x.cell)
 	return x.e.evalChunk(x.ctx, x.st, c)
 }
@@ -195,12 +298,10 @@ func (x *execution) stmt(i int, last bool) ([]any, bool, error) {
 	}
 	r := x.rewriterFor(i)
 	r.run(u.stmt)
-	if compound(u.stmt) {
-		// yaegi compiles the top level of a cell as global code, and gets
-		// some of it wrong in nested blocks (a, b := f() leaves a
-		// undefined; x := x loops forever): a function body is safe.
-		r.edits = append(r.edits, edit{u.start, u.start, "func() { "}, edit{u.end, u.end, " }()"})
-	}
+	// Statements that declare no global run in an init function (see
+	// chunk.init); yaegi also gets some global code wrong in nested blocks
+	// (a, b := f() leaves a undefined; x := x loops forever), which a
+	// function body is safe from.
 	p := piece{u.start, u.end, r.edits}
 	var defined []string
 	if as, ok := u.stmt.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
@@ -209,23 +310,30 @@ func (x *execution) stmt(i int, last bool) ([]any, bool, error) {
 			if err != nil {
 				return nil, false, err
 			}
-			x.defined(defined, "var", nil)
+			x.definedVars(i, defined)
+			x.restoreVars(i)
 			return nil, false, nil
 		}
 	}
+	x.assigned = append(x.assigned, assignedNames(u.stmt)...)
 	if es, ok := u.stmt.(*ast.ExprStmt); ok && last && producesValue(es.X) {
 		wrapped := p
 		s, e := x.off(i, es.X.Pos()), x.off(i, es.X.End())
-		if methods := x.displayMethods(es.X, x.src[s:e]); len(methods) > 0 {
+		methods := x.displayMethods(es.X, x.src[s:e])
+		if len(methods) > 0 {
 			// A value of a cell-defined type with display methods: call
 			// them here, where the interpreter knows the type (compiled
-			// code cannot see methods of interpreted types).
-			tail := "; __gopar.Result(__gopar_v)"
+			// code cannot see methods of interpreted types). Not on a nil
+			// interface, which has no methods to call (the value shows as
+			// <nil>).
+			// A method that panics (on a nil pointer, say) is skipped, as
+			// fmt does.
+			tail := "; __gopar.Result(__gopar_v); var __gopar_i any = __gopar_v; if __gopar_i != nil { func() { defer func() { recover() }();"
 			for _, m := range methods {
-				tail += fmt.Sprintf("; __gopar.Mime(%q, __gopar_v.%s())", displayMethods[m], m)
+				tail += fmt.Sprintf(" __gopar.Mime(%q, __gopar_v.%s());", displayMethods[m], m)
 			}
 			wrapped.edits = append(append([]edit(nil), p.edits...),
-				edit{s, s, "{ __gopar_v := "}, edit{e, e, tail + " }"})
+				edit{s, s, "{ __gopar_v := "}, edit{e, e, tail + " }() } }"})
 		} else {
 			wrapped.edits = append(append([]edit(nil), p.edits...),
 				edit{s, s, "__gopar.Result("}, edit{e, e, ")"})
@@ -233,12 +341,17 @@ func (x *execution) stmt(i int, last bool) ([]any, bool, error) {
 		x.st.mu.Lock()
 		x.st.result, x.st.hasResult, x.st.mimes = nil, false, nil
 		x.st.mu.Unlock()
-		c := &chunk{stmt: true, pieces: []piece{wrapped}}
+		c := &chunk{init: true, pieces: []piece{wrapped}}
 		_, err := x.eval(c)
 		if err == nil {
 			x.st.mu.Lock()
 			v, has := x.st.result, x.st.hasResult
 			x.st.mu.Unlock()
+			if _, call := es.X.(*ast.CallExpr); call && has && len(v) == 1 && v[0] == nil && slices.Contains(methods, "Error") {
+				// A call whose only result is a nil error shows nothing,
+				// as in Go REPLs: os.WriteFile(…) succeeded.
+				return nil, false, nil
+			}
 			return v, has, nil
 		}
 		x.st.mu.Lock()
@@ -250,20 +363,13 @@ func (x *execution) stmt(i int, last bool) ([]any, bool, error) {
 		}
 		// A call without results: run it as a plain statement.
 	}
-	c := &chunk{stmt: true, pieces: []piece{p}}
+	c := &chunk{init: len(defined) == 0, stmt: len(defined) > 0, pieces: []piece{p}}
 	if _, err := x.eval(c); err != nil {
 		return nil, false, err
 	}
-	x.defined(defined, "var", nil)
-	return nil, false, nil
-}
-
-// compound reports whether a top-level statement holds blocks.
-func compound(s ast.Stmt) bool {
-	switch s.(type) {
-	case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt,
-		*ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
-		return true
+	if len(defined) > 0 {
+		x.definedVars(i, defined)
+		x.restoreVars(i)
 	}
-	return false
+	return nil, false, nil
 }

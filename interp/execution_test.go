@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"go/token"
 	"strconv"
 	"strings"
 	"testing"
@@ -199,6 +200,72 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "slices.Equal([]int{1}, []int{1})", ename: "CompileError", errHas: "explicit type arguments in cells"},
 			{code: "a := []int{2, 1}\nslices.Max(a)", ename: "CompileError", errHas: "sort.Ints"},
 		}},
+		{"redefined callee seen through callers of callers", []cell{
+			{code: "func leaf() int { return 1 }\nfunc mid() int { return leaf() + 10 }\nfunc top() int { return mid() + 100 }\ntop()", result: "111"},
+			{code: "func leaf() int { return 2 }\ntop()", result: "112"},
+			{code: "func mid() int { return leaf() + 20 }\ntop()", result: "122"},
+		}},
+		{"mutual recursion across cells", []cell{
+			{code: "func isEven(n int) bool { if n == 0 { return true }; return isOdd(n - 1) }\nfunc isOdd(n int) bool { if n == 0 { return false }; return isEven(n - 1) }\nisEven(10)", result: "true"},
+			// Both directions bind to the new isOdd: isEven calls it, and it
+			// calls the isEven that calls it.
+			{code: "calls := 0\nfunc isOdd(n int) bool { calls++; if n == 0 { return false }; return isEven(n - 1) }\nfmt.Sprint(isEven(10), calls)", result: `"true 5"`},
+		}},
+		{"redefined function used by a method", []cell{
+			{code: "type Shape struct{ r float64 }\nfunc scale() float64 { return 1 }\nfunc (s Shape) Area() float64 { return s.r * scale() }\nShape{2}.Area()", result: "2"},
+			{code: "func scale() float64 { return 10 }\nShape{2}.Area()", result: "20"},
+		}},
+		{"function values keep the version they hold", []cell{
+			{code: "func greet() string { return \"v1\" }\nf := greet\nm := map[string]func() string{\"g\": greet}\nch := make(chan string)\ngo func(g func() string) { <-ch; ch <- g() }(greet)", result: ""},
+			{code: "func greet() string { return \"v2\" }\nch <- \"\"\nfmt.Sprint(f(), m[\"g\"](), <-ch, greet())", result: `"v1v1v1v2"`},
+		}},
+		{"redefined generic function", []cell{
+			{code: "func one() int { return 1 }\nfunc G[T any](x T) int { return one() }\nfunc h() int { return G(3) }\nfmt.Sprint(G(3), h())", result: `"1 1"`},
+			{code: "func one() int { return 2 }\nfmt.Sprint(G(3), h())", result: `"2 2"`},
+			{code: "func G[T any](x T) int { return 7 }\nfmt.Sprint(G(3), h())", result: `"7 7"`},
+		}},
+		{"a function that no longer compiles keeps its old definition", []cell{
+			{code: "limit := 10\nfunc lim() int { return limit }\nlim()", result: "10"},
+			{code: "limit := \"x\"\nlim()", result: "10"},
+		}},
+		{"a failed redefinition keeps the old function", []cell{
+			{code: "func g() int { return 1 }\nfunc caller() int { return g() }", result: ""},
+			{code: "func g() int { return undefinedZ }", ename: "CompileError", errHas: "undefined: undefinedZ"},
+			{code: "fmt.Sprint(g(), caller())", result: `"1 1"`},
+		}},
+		{"order-independent declarations", []cell{
+			{code: "func show() { fmt.Println(x) }\nvar x = 1\nshow()", stdout: "1\n"},
+			{code: "var y = f()\nfunc f() int { return 3 }\ny", result: "3"},
+			{code: "var a = b + 1\nvar b = c * 2\nvar c = 5\na", result: "11"},
+			{code: "n := 4\nfunc useN() int { return n * 2 }\nuseN()", result: "8"},
+			{code: "func later() int { return m + 1 }\nm := 41\nlater()", result: "42"},
+			{code: "counter := 0\ncounter++\nvar snapshot = counter\nsnapshot", result: "1"},
+			{code: "type T struct{}\nfmt.Println(T{}.Hello())\nfunc (T) Hello() string { return \"hi\" }", stdout: "hi\n"},
+		}},
+		{"web crawler shape (A Tour of Go)", []cell{{code: crawler, stdout: crawled}}},
+		{"errors after a failed cell name the user's identifiers", []cell{
+			{code: "func bad() int { return undefinedQ }", ename: "CompileError", errHas: "undefined: undefinedQ"},
+			{code: "bad()", ename: "CompileError", errHas: "bad is not defined: In [@-1], which defined it, failed"},
+			{code: "func main() { undefinedM }", ename: "CompileError", errHas: "undefinedM"},
+			{code: "main()", ename: "CompileError", errHas: "main is not defined: In [@-1], which defined it, failed"},
+			{code: "v := func() int { panic(\"no\") }()", ename: "panic", errHas: "no"},
+			{code: "v + 1", ename: "CompileError", errHas: "v is not defined: In [@-1], which defined it, failed"},
+			{code: "func bad() int { return 5 }\nbad()", result: "5"},
+		}},
+		{"a nil result", []cell{
+			{code: "var e error\ne", result: "<nil>"},
+			{code: "os.WriteFile(os.DevNull, nil, 0o644)", result: ""},
+			{code: "os.WriteFile(\"/nonexistent/gopar/x\", nil, 0o644)", result: "open /nonexistent/gopar/x: no such file or directory"},
+			{code: "var p *strings.Builder\np", result: "<nil>"},
+		}},
+		{"redefining a variable with the same type assigns it", []cell{
+			{code: "x := 1\nget := func() int { return x }\nfunc getX() any { return x }", result: ""},
+			{code: "x := 2\nfmt.Sprint(get(), getX())", result: `"2 2"`},
+			{code: "x := \"two\"\nfmt.Sprint(get(), getX())", result: `"2two"`},
+			// Not a lock that goroutines may still hold.
+			{code: "mu := sync.Mutex{}\nmu.Lock()\nlocked := func() bool { return !mu.TryLock() }", result: ""},
+			{code: "mu := sync.Mutex{}\nfmt.Sprint(locked(), mu.TryLock())", result: `"true true"`},
+		}},
 		{"log.Fatal intercepted", []cell{
 			{code: `log.Fatal("fatal")`, ename: "panic", errHas: "fatal"},
 		}},
@@ -213,6 +280,7 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 						t.Fatalf("cell %q: want error %s, got result %q", c.code, c.ename, resultText(res))
 					}
 					want := strings.ReplaceAll(c.errHas, "In [@]", "In ["+strconv.Itoa(execCount)+"]")
+					want = strings.ReplaceAll(want, "In [@-1]", "In ["+strconv.Itoa(execCount-1)+"]")
 					if string(res.Err.Kind) != c.ename || !strings.Contains(res.Err.String(), want) {
 						t.Fatalf("cell %q: got %s\n%s\nwant %s containing %q", c.code, res.Err.Error(), res.Err.String(), c.ename, want)
 					}
@@ -229,5 +297,109 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 				}
 			}
 		})
+	}
+}
+
+// crawler is the web crawler of A Tour of Go, as one cell: functions and a
+// method used before the variable and types they need are declared.
+const crawler = `type Fetcher interface {
+	// Fetch returns the body of URL and
+	// a slice of URLs found on that page.
+	Fetch(url string) (body string, urls []string, err error)
+}
+
+// Crawl uses fetcher to recursively crawl
+// pages starting with url, to a maximum of depth.
+func Crawl(url string, depth int, fetcher Fetcher) {
+	if depth <= 0 {
+		return
+	}
+	body, urls, err := fetcher.Fetch(url)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("found: %s %q\n", url, body)
+	for _, u := range urls {
+		Crawl(u, depth-1, fetcher)
+	}
+	return
+}
+
+func main() {
+	Crawl("https://golang.org/", 4, fetcher)
+}
+
+main()
+
+// fakeFetcher is Fetcher that returns canned results.
+type fakeFetcher map[string]*fakeResult
+
+type fakeResult struct {
+	body string
+	urls []string
+}
+
+func (f fakeFetcher) Fetch(url string) (string, []string, error) {
+	if res, ok := f[url]; ok {
+		return res.body, res.urls, nil
+	}
+	return "", nil, fmt.Errorf("not found: %s", url)
+}
+
+// fetcher is a populated fakeFetcher.
+var fetcher = fakeFetcher{
+	"https://golang.org/": &fakeResult{
+		"The Go Programming Language",
+		[]string{"https://golang.org/pkg/", "https://golang.org/cmd/"},
+	},
+	"https://golang.org/pkg/": &fakeResult{
+		"Packages",
+		[]string{"https://golang.org/", "https://golang.org/cmd/"},
+	},
+}`
+
+const crawled = `found: https://golang.org/ "The Go Programming Language"
+found: https://golang.org/pkg/ "Packages"
+found: https://golang.org/ "The Go Programming Language"
+found: https://golang.org/pkg/ "Packages"
+not found: https://golang.org/cmd/
+not found: https://golang.org/cmd/
+not found: https://golang.org/cmd/
+`
+
+// TestCellsLeaveLittleBehind checks that cells that only compute, print or
+// assign do not grow yaegi's global frame (which never shrinks, and is
+// copied whenever it grows) nor its set of source files (their line
+// tables).
+func TestCellsLeaveLittleBehind(t *testing.T) {
+	e := newEngine(t)
+	mustRun(t, e, "x := 0\nvar total int")
+	cells := []string{"x := 1", "total += x\nfmt.Print(x)", "x * 2", "for i := range 3 { total += i }"}
+	for _, c := range cells { // first imports, first uses
+		mustRun(t, e, c)
+	}
+	files := func() int {
+		n := 0
+		e.st.it.FileSet().Iterate(func(*token.File) bool { n++; return true })
+		return n
+	}
+	slots0, err := globalSlots(e.st.it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files0 := files()
+	for i := range 20 {
+		cells[0] = "x := " + strconv.Itoa(i)
+		for _, c := range cells {
+			mustRun(t, e, c)
+		}
+	}
+	if roots, scopes := e.st.in.kept(); roots != 0 || scopes != 0 {
+		t.Errorf("yaegi keeps %d syntax trees and %d package-level scopes of earlier cells", roots, scopes)
+	}
+	slots, _ := globalSlots(e.st.it)
+	if slots > slots0 || files() > files0 {
+		t.Errorf("80 cells grew yaegi's global frame from %d to %d slots, its files from %d to %d", slots0, slots, files0, files())
 	}
 }

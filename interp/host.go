@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/complete"
 	"github.com/gopar/gopar/interp/magic"
+	"github.com/gopar/gopar/parlib"
 )
 
 // host is the engine as magics see it (magic.Host, and complete.Scope for
@@ -80,6 +82,11 @@ func (e *Engine) runSourceLocked(ctx context.Context, src string) engine.Execute
 		count = st.lastCell.count
 	}
 	res := e.run(ctx, st, src, count, false)
+	// %timeit runs the same source again and again: keep one of each.
+	if n := len(e.sourceRuns); n == 0 || e.sourceRuns[n-1].Restore != res.Restore ||
+		!slices.Equal(e.sourceRuns[n-1].Variables, res.Variables) {
+		e.sourceRuns = append(e.sourceRuns, res)
+	}
 	e.cap.sync()
 	return res
 }
@@ -95,6 +102,7 @@ func (e *Engine) resetLocked() error {
 	}
 	e.st = st
 	stopInterpreter(old)
+	parlib.SetContext(st.parlibContext())
 	return nil
 }
 
@@ -124,11 +132,9 @@ func (st *state) symbols(path string) map[string]reflect.Value {
 }
 
 // globalsLocked returns the top-level names cells have defined (e.mu
-// held), with the current type and value of variables and constants
-// unless an interrupted cell is still blocked.
+// held), with the current type and value of variables and constants.
 func (e *Engine) globalsLocked() map[string]complete.Global {
-	st := e.st
-	return globals(st, st.pruneZombies())
+	return globals(e.st, true)
 }
 
 // globals returns the top-level names cells have defined; live, it
@@ -142,7 +148,7 @@ func globals(st *state, live bool) map[string]complete.Global {
 				cg.Type, cg.Value = v.Type(), short(fmt.Sprintf("%v", v.Interface()))
 			}
 		}
-		if g.kind == "type" {
+		if live && g.kind == "type" {
 			if v, ok := evalName(st, "(*"+n+")(nil)"); ok {
 				cg.Type = v.Type().Elem()
 			}
@@ -159,7 +165,7 @@ func evalName(st *state, name string) (v reflect.Value, ok bool) {
 			ok = false
 		}
 	}()
-	v, err := st.it.Eval(name)
+	v, err := st.evalQuiet(name)
 	if err != nil || !v.IsValid() || !v.CanInterface() {
 		return reflect.Value{}, false
 	}

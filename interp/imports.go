@@ -105,9 +105,12 @@ func (x *execution) importPkg(name, p string, off int) error {
 	}
 	text := fmt.Sprintf("import %s %q", name, p)
 	cr := x.st.newCell(text, x.cell.count)
-	c := &chunk{pieces: []piece{{0, len(text), nil}}}
+	c := &chunk{pieces: []piece{{0, len(text), nil}}, transient: true}
 	c.build(text, cr)
 	if _, err := x.e.evalChunk(x.ctx, x.st, c); err != nil {
+		if x.ctx.Err() != nil {
+			return cellError{interruptError()}
+		}
 		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: not available in gopar (only the standard library, parlib, display, gonum/plot and gonum/mat are preloaded)", p))
 	}
 	x.st.imports[name] = p

@@ -56,7 +56,7 @@ func (e *Engine) userExpressions(ctx context.Context, st *state, exprs map[strin
 	out := map[string]any{}
 	for name, src := range exprs {
 		cr := st.newCell(src, 0)
-		c := &chunk{stmt: true, pieces: []piece{{0, len(src), []edit{{0, 0, "__gopar.Result("}, {len(src), len(src), ")"}}}}}
+		c := &chunk{init: true, transient: !strings.Contains(src, "func"), pieces: []piece{{0, len(src), []edit{{0, 0, "__gopar.Result("}, {len(src), len(src), ")"}}}}}
 		c.build(src, cr)
 		st.mu.Lock()
 		st.result, st.hasResult = nil, false
@@ -95,15 +95,7 @@ func (x *execution) displayMethods(e ast.Expr, expr string) []string {
 	}
 	var out []string
 	for _, m := range displayMethodOrder {
-		ok := func() (ok bool) {
-			defer func() {
-				if recover() != nil {
-					ok = false
-				}
-			}()
-			_, err := x.st.it.Compile(";_ = func() { _ = (" + expr + ")." + m + " }")
-			return err == nil
-		}()
+		ok := x.st.compileProbe(";_ = func() { _ = ("+expr+")."+m+" }") == ""
 		if ok {
 			out = append(out, m)
 		}

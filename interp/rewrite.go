@@ -33,10 +33,11 @@ type rewriter struct {
 	src      string
 	base     int // token.Pos of cell offset 0
 	edits    []edit
-	ints     map[string]bool   // identifiers known to hold integers
-	consts   map[string]bool   // identifiers known to be constants
-	shadowed map[string]bool   // builtins redefined by cells
-	funcSigs map[string]string // cell functions: name → "func name(params) results"
+	ints     map[string]bool           // local identifiers known to hold integers
+	consts   map[string]bool           // local identifiers known to be constants
+	shadowed map[string]bool           // builtins redefined by cells
+	funcSigs map[string]string         // the cell's functions: name → "func name(params) results"
+	global   func(name string) *global // the engine's globals (nil: none)
 	counter  *int
 	// pkgConst returns the value of an untyped constant of a package
 	// (math.Pi), if pkg.name is one.
@@ -44,6 +45,44 @@ type rewriter struct {
 }
 
 func (r *rewriter) off(p token.Pos) int { return int(p) - r.base }
+
+// lookup is the global named n, if any.
+func (r *rewriter) lookup(n string) *global {
+	if r.global == nil {
+		return nil
+	}
+	return r.global(n)
+}
+
+// isInt reports whether identifier n is known to hold an integer.
+func (r *rewriter) isInt(n string) bool {
+	if r.ints[n] {
+		return true
+	}
+	g := r.lookup(n)
+	return g != nil && g.typ != nil && isIntKind(g.typ.Kind())
+}
+
+// isConst reports whether identifier n is known to be a constant.
+func (r *rewriter) isConst(n string) bool {
+	if r.consts[n] {
+		return true
+	}
+	g := r.lookup(n)
+	return g != nil && g.kind == "const"
+}
+
+// funcSig is the signature of the function n defined by a cell ("" if
+// none).
+func (r *rewriter) funcSig(n string) string {
+	if s, ok := r.funcSigs[n]; ok {
+		return s
+	}
+	if g := r.lookup(n); g != nil && g.kind == "func" && !g.generic {
+		return g.sig
+	}
+	return ""
+}
 
 func (r *rewriter) text(n ast.Node) string { return r.src[r.off(n.Pos()):r.off(n.End())] }
 
@@ -68,7 +107,9 @@ func (r *rewriter) run(n ast.Node) {
 		stack = append(stack, m)
 		switch s := m.(type) {
 		case *ast.Ident:
-			if _, decl := parents[s].(*ast.FuncDecl); s.Name == "main" && s.Obj == nil && !decl {
+			// main, the cell's function, is __gopar_main (not a local
+			// variable named main).
+			if _, decl := parents[s].(*ast.FuncDecl); s.Name == "main" && (s.Obj == nil || s.Obj.Kind == ast.Fun) && !decl {
 				r.edits = append(r.edits, edit{r.off(s.Pos()), r.off(s.End()), mainVar})
 			}
 		case *ast.GoStmt:
@@ -216,7 +257,7 @@ func (r *rewriter) minMax(c *ast.CallExpr, name string) bool {
 	// first argument that is not one.
 	first := -1
 	for i, v := range vals {
-		if id, ok := c.Args[i].(*ast.Ident); v == nil && !(ok && r.consts[id.Name]) {
+		if id, ok := c.Args[i].(*ast.Ident); v == nil && !(ok && r.isConst(id.Name)) {
 			first = i
 			break
 		}
@@ -277,10 +318,10 @@ func (r *rewriter) hoistable(e ast.Expr) bool {
 		case "nil", "true", "false", "iota", "_":
 			return false
 		}
-		return !r.consts[e.Name]
+		return !r.isConst(e.Name)
 	case *ast.SelectorExpr:
 		x, ok := e.X.(*ast.Ident)
-		return ok && !r.consts[x.Name] && x.Obj != nil // x.Obj nil: maybe a package
+		return ok && !r.isConst(x.Name) && x.Obj != nil // x.Obj nil: maybe a package
 	}
 	return false
 }

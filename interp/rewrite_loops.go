@@ -186,7 +186,7 @@ func (r *rewriter) intish(e ast.Expr) bool {
 	case *ast.BasicLit:
 		return e.Kind == token.INT
 	case *ast.Ident:
-		return r.ints[e.Name]
+		return r.isInt(e.Name)
 	case *ast.ParenExpr:
 		return r.intish(e.X)
 	case *ast.UnaryExpr:
@@ -254,10 +254,10 @@ func (r *rewriter) yieldParams(x ast.Expr) ([]string, bool) {
 	call := false
 	switch e := x.(type) {
 	case *ast.Ident:
-		sig = r.funcSigs[e.Name]
+		sig = r.funcSig(e.Name)
 	case *ast.CallExpr:
 		if id, ok := e.Fun.(*ast.Ident); ok {
-			sig, call = r.funcSigs[id.Name], true
+			sig, call = r.funcSig(id.Name), true
 		}
 	}
 	if sig == "" {

@@ -22,19 +22,21 @@ import (
 // state is one interpreter and what the engine knows of its globals.
 type state struct {
 	it *yaegi.Interpreter
+	in *internals // yaegi's unexported fields the engine uses
 
-	imports  map[string]string  // package name in cells → import path
-	packages map[string]string  // importable package name → import path
-	globals  map[string]*global // top-level names defined by cells
-	methods  map[string]*global // "T.M" → method
-	types    map[string]string  // type name → normalised definition
+	imports  map[string]string          // package name in cells → import path
+	packages map[string]string          // importable package name → import path
+	globals  map[string]*global         // top-level names defined by cells
+	methods  map[string]*global         // "T.M" → method
+	types    map[string]string          // type name → normalised definition
+	failed   map[string]*cellRec        // names whose defining cell failed, with no definition left
+	users    map[string]map[string]bool // name → functions and methods ("T.M") whose body uses it
 	cells    []*cellRec
 	lastCell *cellRec
 	nextBase int // global line of the next cell's line 0 (lines 1..chunkPrefixLines are no cell's)
 	counter  int // fresh-name counter for rewrites
 
-	evalID  int
-	zombies []int // eval ids whose goroutines were abandoned on interrupt
+	zombies []*zombie // interrupted evaluations that may still run (e.mu held)
 
 	mu         sync.Mutex // guards the fields below (touched by goroutines)
 	panicLines []panicLine
@@ -42,23 +44,23 @@ type state struct {
 	hasResult  bool
 	mimes      []mime // from the result's display methods
 	goPanics   []goPanic
-	intr       chan struct{} // closed on interrupt; wakes Sleep
 	started    chan struct{} // closed when the current chunk starts running
 	curCell    *cellRec
 	defs       []funcDef // where functions and methods are defined, for traces
+	run        runState  // interrupts: the run id, sleepers, parlib's context
 }
 
-// global is a top-level name defined by a cell.
+// global is a top-level name defined by cells.
 type global struct {
 	name    string
 	kind    string // "func", "var", "const", "type", "method"
 	sig     string // declaration header, as shown by completion/inspection
 	doc     string
 	typ     reflect.Type
-	viaVar  bool            // func stored in a variable (late binding)
+	typeSrc string          // a variable's type as Go source ("" if unknown), for Restore
 	generic bool            // generic function
-	refs    map[string]bool // identifiers its body uses
-	assign  *chunk          // re-evaluated when something it uses is redeclared
+	refs    map[string]bool // names its body uses (functions and methods)
+	def     *defSrc         // its declaration, evaluated again when a name in refs is redefined
 	cell    *cellRec
 }
 
@@ -97,7 +99,8 @@ type goPanic struct {
 
 func (e *Engine) newState() (*state, error) {
 	st := &state{imports: map[string]string{}, globals: map[string]*global{}, methods: map[string]*global{},
-		types: map[string]string{}, intr: make(chan struct{}), nextBase: chunkPrefixLines}
+		types: map[string]string{}, failed: map[string]*cellRec{}, users: map[string]map[string]bool{}, nextBase: chunkPrefixLines}
+	st.run.init()
 	it := yaegi.New(yaegi.Options{
 		Stdin:        &stdinReader{e: e},
 		Stdout:       e.cap.outW,
@@ -115,11 +118,16 @@ func (e *Engine) newState() (*state, error) {
 		}
 	}
 	st.packages = packageNames(it, tables)
-	for _, src := range []string{`import __gopar "` + rtPath + `"`, prelude} {
+	for _, src := range []string{`import __gopar "` + rtPath + `"`, prelude, engineDecls} {
 		if _, err := it.Eval(src); err != nil {
 			return nil, fmt.Errorf("interp: loading runtime: %w", err)
 		}
 	}
+	var err error
+	if st.in, err = checkInternals(it); err != nil {
+		return nil, fmt.Errorf("interp: this yaegi cannot be used by gopar (it was written for yaegi v0.16.1): %w", err)
+	}
+	st.in.dropRoots()
 	return st, nil
 }
 

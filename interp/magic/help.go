@@ -10,7 +10,7 @@ import (
 )
 
 // interruptHelp says what an interrupt does; shown by %help.
-const interruptHelp = `Interrupting (the stop button, or Ctrl-C in a console) cancels the running cell: interpreted loops, channel operations, time.Sleep and long parlib calls stop within about a second, and the cell's code never resumes later. Everything defined by earlier cells stays. The interrupt also stops every goroutine that any earlier cell started and that still runs (their deferred calls run). A goroutine blocked in a compiled call (I/O, a command, a library call that does not watch for cancellation) stops when that call returns; if the next cell has to wait for it, the cell says so, and %reset starts afresh.`
+const interruptHelp = `Interrupting (the stop button, or Ctrl-C in a console) cancels the running cell: interpreted loops, channel operations, time.Sleep and long parlib calls stop within about a second, and the cell's code never resumes later. Everything defined by earlier cells stays and works as before (functions, methods, closures in variables). The interrupt also stops the goroutines that earlier cells started and that run interpreted code or sleep (their deferred calls run); an interrupt while no cell runs does the same. Code blocked in a compiled call (I/O, a mutex, a library call that does not watch for cancellation) cannot be stopped: the next cell runs anyway, says where that code is blocked, and if the call returns, the rest of its statement may still run.`
 
 // parlibTour is a short tour of parlib and display, as Go code.
 const parlibTour = `// Parallel loops (like Julia's @threads, OpenMP's parallel for):

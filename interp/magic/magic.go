@@ -1,6 +1,6 @@
 // Package magic parses and runs the IPython-style magics of gopar cells:
-// line magics (%time, %timeit, %threads, %env, %cd, %who, %whos, %reset,
-// %help, %pwd, %lsmagic), cell magics (%%time, %%timeit), shell lines (!cmd)
+// line magics (%time, %timeit, %threads, %memlimit, %env, %cd, %who, %whos,
+// %reset, %help, %pwd, %lsmagic), cell magics (%%time, %%timeit), shell lines (!cmd)
 // and help lines (?name, name?). The magic lines are read by package
 // cellsyntax; the magics are one table (table.go), which parsing, running,
 // %help and %lsmagic read. It runs Go code only through a Host, which the

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/internal/memguard"
 	"github.com/gopar/gopar/interp/complete"
 	"github.com/gopar/gopar/parlib"
 	"github.com/traefik/yaegi/stdlib"
@@ -159,7 +160,7 @@ func TestParse(t *testing.T) {
 			source: "s := `\n%time x\n`\nf(a,\n!b)\ny := a % b",
 		},
 		{name: "no magic", code: "fmt.Println(1)", source: "fmt.Println(1)"},
-		{name: "unknown magic", code: "x := 1\n%frobnicate 3", err: "line 2: unknown magic %frobnicate (known: %cd, %env, %help, %lsmagic, %pwd, %reset, %threads, %time, %timeit, %who, %whos; cell magics: %%everywhere, %%time, %%timeit)"},
+		{name: "unknown magic", code: "x := 1\n%frobnicate 3", err: "line 2: unknown magic %frobnicate (known: %cd, %env, %help, %lsmagic, %memlimit, %pwd, %reset, %threads, %time, %timeit, %who, %whos; cell magics: %%everywhere, %%time, %%timeit)"},
 		{name: "unknown cell magic", code: "%%bash\nls", err: "unknown cell magic %%bash (known: %%everywhere, %%time, %%timeit)"},
 		{name: "cell magic not first", code: "x := 1\n%%time\ny := 2", err: "line 2: cell magic %%time must be on the first line"},
 		{name: "cell magic with line magic", code: "%%time\nx := 1\n!ls", err: "line 3: a %%time cell cannot hold other magics"},
@@ -419,6 +420,37 @@ func TestThreads(t *testing.T) {
 	}
 }
 
+// TestMemlimit checks that %memlimit sets and shows memguard's limit, and
+// refuses sizes it cannot read.
+func TestMemlimit(t *testing.T) {
+	defer memguard.SetLimit(memguard.Limit())
+	h := &fakeHost{}
+	if res := Exec(context.Background(), Magic{Name: "memlimit", Args: "1.5G"}, h); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if memguard.Limit() != 3<<29 {
+		t.Errorf("%%memlimit 1.5G set %d bytes", memguard.Limit())
+	}
+	if s := h.out.stream("stdout"); !strings.Contains(s, "memory limit: 1.5 GB") {
+		t.Errorf("%%memlimit 1.5G shows %q", s)
+	}
+	for arg, want := range map[string]int64{"512M": 512 << 20, "2GiB": 2 << 30, "64kb": 64 << 10, "1000000000": 1000000000, "0": 0, "off": 0} {
+		if res := Exec(context.Background(), Magic{Name: "memlimit", Args: arg}, &fakeHost{}); res.Err != nil || memguard.Limit() != want {
+			t.Errorf("%%memlimit %s: limit %d (err %v), want %d", arg, memguard.Limit(), res.Err, want)
+		}
+	}
+	h = &fakeHost{}
+	Exec(context.Background(), Magic{Name: "memlimit", Args: "0"}, h)
+	if s := h.out.stream("stdout"); !strings.Contains(s, "no memory limit") {
+		t.Errorf("%%memlimit with no limit shows %q", s)
+	}
+	for _, bad := range []string{"lots", "-1G", "4Q", "1e30G"} {
+		if res := Exec(context.Background(), Magic{Name: "memlimit", Args: bad}, &fakeHost{}); res.Err == nil || res.Err.Kind != engine.UsageError {
+			t.Errorf("%%memlimit %s: %v, want a UsageError", bad, res.Err)
+		}
+	}
+}
+
 func TestEnv(t *testing.T) {
 	t.Setenv("GOPAR_TEST_A", "1")
 	for _, tt := range []struct{ args, env, out string }{
@@ -495,7 +527,7 @@ func TestWhoResetHelp(t *testing.T) {
 	Exec(context.Background(), Magic{Name: "help"}, h)
 	text := h.out.displays[0].Data["text/plain"].(string)
 	for _, w := range []string{"%timeit [-n N] [-r R]", "%%time", "!cmd", "?name", "parlib.For(", "display.Display(v)",
-		"stops every goroutine that any earlier cell started and that still runs"} {
+		"stops the goroutines that earlier cells started", "%memlimit [SIZE]"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("%%help lacks %q", w)
 		}

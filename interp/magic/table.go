@@ -57,6 +57,8 @@ func init() {
 			cell: &form{"%%everywhere", "on the first line: run the cell here and on every dist worker, and on workers added later (Julia's @everywhere)", everywhere}},
 		{name: "threads",
 			line: &form{"%threads [N]", "show or set GOMAXPROCS and parlib's default thread count", outputRun(threads)}},
+		{name: "memlimit",
+			line: &form{"%memlimit [SIZE]", "show or set the engine's memory limit (4G, 512M; 0 for none): past it, the engine restarts with a clear error", outputRun(memlimit)}},
 		{name: "env",
 			line: &form{"%env, %env NAME, %env NAME=VALUE", "list, show or set environment variables", outputRun(env)}},
 		{name: "cd",
