@@ -22,6 +22,10 @@ import (
 //     every closure made before the interrupt (a closure keeps the id of
 //     the frame that made it). The engine restores the id once the
 //     interrupted code has stopped (see runID, setRunID, bumpRunID).
+//   - frame.id (uint64): the global frame's run id, which yaegi sets to the
+//     interpreter's when an evaluation starts; setRunID sets it too, so
+//     that function values made from declarations work when compiled code
+//     calls them before the next evaluation (a dist worker's task).
 //   - roots ([]*node): every AST yaegi compiles is appended to it, for its
 //     debugger only; the engine empties it after each evaluation, or it
 //     would keep every cell's syntax tree alive (dropRoots).
@@ -39,6 +43,7 @@ import (
 // internals gives the engine's accessors over one interpreter.
 type internals struct {
 	id       *uint64
+	frameID  *uint64       // the global frame's run id
 	roots    reflect.Value // the roots field, settable
 	generic  reflect.Value // the generic map, settable
 	children reflect.Value // the main package scope's child field, settable
@@ -62,6 +67,17 @@ func internalField(v reflect.Value, name string, kind reflect.Kind) (reflect.Val
 func checkInternals(it *yaegi.Interpreter) (*internals, error) {
 	v := reflect.ValueOf(it).Elem()
 	id, err := internalField(v, "id", reflect.Uint64)
+	if err != nil {
+		return nil, err
+	}
+	frame, err := internalField(v, "frame", reflect.Pointer)
+	if err != nil {
+		return nil, err
+	}
+	if frame.IsNil() || frame.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("yaegi's Interpreter.frame is not a pointer to a frame")
+	}
+	frameID, err := internalField(frame.Elem(), "id", reflect.Uint64)
 	if err != nil {
 		return nil, err
 	}
@@ -98,14 +114,21 @@ func checkInternals(it *yaegi.Interpreter) (*internals, error) {
 	if children.Type().Elem() != main.Type() {
 		return nil, fmt.Errorf("yaegi's scope.child does not hold scopes")
 	}
-	return &internals{id: (*uint64)(id.Addr().UnsafePointer()), roots: roots, generic: generic, children: children}, nil
+	return &internals{id: (*uint64)(id.Addr().UnsafePointer()), frameID: (*uint64)(frameID.Addr().UnsafePointer()), roots: roots, generic: generic, children: children}, nil
 }
 
 // runID is the interpreter's run id.
 func (in *internals) runID() uint64 { return atomic.LoadUint64(in.id) }
 
-// setRunID sets the run id, as restoring it after an interrupt does.
-func (in *internals) setRunID(id uint64) { atomic.StoreUint64(in.id, id) }
+// setRunID sets the run id, as restoring it after an interrupt does, and
+// the global frame's, as yaegi does when an evaluation starts: function
+// values made from declarations take their frames' run id from the global
+// frame, and compiled code (a dist worker, a callback) may call them before
+// the next evaluation.
+func (in *internals) setRunID(id uint64) {
+	atomic.StoreUint64(in.id, id)
+	atomic.StoreUint64(in.frameID, id)
+}
 
 // bumpRunID changes the run id, as yaegi's cancellation does: every frame
 // of the interpreter stops at its next step.

@@ -60,6 +60,20 @@ func TestYaegiInternals(t *testing.T) {
 		if v, err := it.Eval("mul(2, 3)"); err != nil || v.Int() != 6 {
 			t.Fatalf("mul(2, 3) after restoring the run id = %v, %v", v, err)
 		}
+
+		// A declared function's value taken while the run id is changed
+		// (an evaluation then gives the global frame that id) works when
+		// compiled code calls it after the restore, before any other
+		// evaluation: setRunID restores the global frame's id too.
+		in.bumpRunID()
+		f, err := it.Eval("add")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.setRunID(id)
+		if out := f.Call([]reflect.Value{reflect.ValueOf(2), reflect.ValueOf(3)}); out[0].Int() != 5 {
+			t.Fatalf("add(2, 3) called from compiled code after the restore = %v", out[0])
+		}
 	})
 
 	t.Run("roots and scopes", func(t *testing.T) {
