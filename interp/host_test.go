@@ -94,9 +94,14 @@ var _ engine.Engine = (*Engine)(nil)
 // TestResetStopsGoroutines checks that %reset stops the goroutines that
 // cells started in the interpreter it replaces (their deferred calls run).
 func TestResetStopsGoroutines(t *testing.T) {
-	stopped := make(chan struct{})
-	e := newEngineWith(t, map[string]reflect.Value{"Stopped": reflect.ValueOf(func() { close(stopped) })})
-	mustRun(t, e, "go func() { defer native.Stopped(); for { time.Sleep(time.Millisecond) } }()")
+	started, stopped := make(chan struct{}), make(chan struct{})
+	e := newEngineWith(t, map[string]reflect.Value{
+		"Started": reflect.ValueOf(func() { close(started) }),
+		"Stopped": reflect.ValueOf(func() { close(stopped) }),
+	})
+	mustRun(t, e, "go func() { defer native.Stopped(); native.Started(); for { time.Sleep(time.Millisecond) } }()")
+	// A goroutine stopped before its first step would never defer anything.
+	<-started
 	mustRun(t, e, "%reset")
 	select {
 	case <-stopped:
