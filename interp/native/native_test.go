@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopar/gopar/interp/native/nativert"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -355,5 +356,27 @@ func TestGetRefusesNewerVersionsOfTheProgramsModules(t *testing.T) {
 	after, _ := os.ReadFile(filepath.Join(c.Dir(), "go.mod"))
 	if !bytes.Equal(before, after) {
 		t.Errorf("a refused go get changed go.mod:\n%s\nthen\n%s", before, after)
+	}
+}
+
+// TestCellFunctionsTellNativert checks that the interpreter's entry to a
+// cell's function is seen by nativert, which watches for compiled code that
+// ignores an interrupt.
+func TestCellFunctionsTellNativert(t *testing.T) {
+	c := compiler(t)
+	p := mustCell(t, c, "func Block(started func(), release chan struct{}) int {\n\tstarted()\n\t<-release\n\treturn 7\n}\n", testScope)
+	started, release, done := make(chan struct{}), make(chan struct{}), make(chan int)
+	block := p.Symbols["Block"].Interface().(func(func(), chan struct{}) int)
+	go func() { done <- block(func() { close(started) }, release) }()
+	<-started
+	if n := nativert.Running(); n != 1 {
+		t.Errorf("nativert.Running() = %d while Block runs", n)
+	}
+	close(release)
+	if r := <-done; r != 7 {
+		t.Errorf("Block returned %d", r)
+	}
+	if n := nativert.Running(); n != 0 {
+		t.Errorf("nativert.Running() = %d after Block returned", n)
 	}
 }

@@ -1,0 +1,41 @@
+package native
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/gopar/gopar/interp/native/nativert"
+)
+
+// stderr is the process's standard error as the program started: the
+// engine later replaces os.Stderr to capture cells' output.
+var stderr = os.Stderr
+
+// StuckExitStatus is the exit status of a process that ExitWhenStuck
+// ended: Go's for a fatal error, so that a supervisor reads the line before
+// it as a crash report.
+const StuckExitStatus = 2
+
+// ExitWhenStuck is for an engine process that a supervisor restarts (the
+// child of engine/proc): when compiled code of a native cell still runs
+// grace after an interrupt, which it ignores (a loop that never polls
+// parlib.Canceled), the process ends with a line on its standard error
+// that says so, in the form of the Go runtime's fatal errors, which the
+// supervisor reports. The supervisor then starts the engine again and
+// restores the cells' definitions, loading their plugins from the cache.
+//
+// Without it, an interrupt leaves such code running: the interrupted cell
+// ends, and the next one waits for the code to return.
+func ExitWhenStuck(grace time.Duration) {
+	nativert.Watch(grace, func(ignored time.Duration) {
+		fmt.Fprintln(stderr, StuckMessage(ignored))
+		os.Exit(StuckExitStatus)
+	})
+}
+
+// StuckMessage is the line ExitWhenStuck writes.
+func StuckMessage(ignored time.Duration) string {
+	return fmt.Sprintf("fatal error: compiled code of a %%%%native cell ignored the interrupt for %v (a loop that never checks parlib.Canceled() cannot be stopped): the engine is restarted",
+		ignored.Round(100*time.Millisecond))
+}
