@@ -218,7 +218,7 @@ func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, coun
 		return engine.ExecuteResult{Err: engine.NewError(engine.UsageError, msg)}
 	}
 	if mc.CellMagic != nil {
-		return magic.ExecCell(ctx, *mc.CellMagic, mc.Source, host{e})
+		return magic.ExecCell(ctx, *mc.CellMagic, mc.Source, cellHost{host{e}, count})
 	}
 	if len(mc.Magics) == 0 {
 		return e.run(ctx, st, code, count, silent)
