@@ -31,10 +31,16 @@ var nativeCompiler = sync.OnceValues(func() (*native.Compiler, error) {
 	return native.New(context.Background(), native.Options{})
 })
 
-// NativeStatus tells whether this program can compile %%native cells and
-// imports, and why not: the error is what a cell says when it runs
-// interpreted instead. It runs the go command the first time.
-func NativeStatus() (*native.Compiler, error) { return nativeCompiler() }
+// NativeSummary says in one line whether this program can compile
+// %%native cells and imports natively, and why not, for `gopar version`.
+// It runs the go command.
+func NativeSummary() string {
+	tc, err := native.Available()
+	if err != nil {
+		return "native cells: unavailable (they run interpreted): " + err.Error()
+	}
+	return fmt.Sprintf("native cells: available (%s, %s)", tc.Version, tc.Go)
+}
 
 // nativeToldUnavailable is set once cells were told that native code is
 // unavailable (they are told once per process).

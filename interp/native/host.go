@@ -54,7 +54,7 @@ var ownPackage = reflect.TypeFor[Host]().PkgPath()
 func ReadHost() (*Host, error) {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return nil, errors.New("the program has no build information (built without module support)")
+		return nil, errors.New("gopar has no build information (built without module support)")
 	}
 	_, file, _, _ := runtime.Caller(0)
 	h, err := hostFrom(bi, runtime.Version(), file)
@@ -72,7 +72,7 @@ func ReadHost() (*Host, error) {
 func hostFrom(bi *debug.BuildInfo, goVersion, file string) (*Host, error) {
 	h := &Host{GoVersion: goVersion, Main: bi.Main, Deps: bi.Deps, Settings: bi.Settings}
 	if h.Main.Path == "" {
-		return nil, errors.New("the program's build information names no main module")
+		return nil, errors.New("gopar's build information names no main module")
 	}
 	if h.Main.Version == "(devel)" || h.Main.Version == "" {
 		dir, err := sourceDir(h.Main.Path, file)
@@ -83,7 +83,7 @@ func hostFrom(bi *debug.BuildInfo, goVersion, file string) (*Host, error) {
 	}
 	for _, d := range h.Deps {
 		if r := d.Replace; r != nil && r.Version == "" && !filepath.IsAbs(r.Path) {
-			return nil, fmt.Errorf("the program was built with %s replaced by the relative directory %s, which gopar cannot locate", d.Path, r.Path)
+			return nil, fmt.Errorf("gopar was built with %s replaced by the relative directory %s, which gopar cannot locate", d.Path, r.Path)
 		}
 	}
 	return h, nil
@@ -96,11 +96,11 @@ func hostFrom(bi *debug.BuildInfo, goVersion, file string) (*Host, error) {
 func sourceDir(mainPath, file string) (string, error) {
 	rel, ok := strings.CutPrefix(ownPackage, mainPath)
 	if !ok || (rel != "" && rel[0] != '/') {
-		return "", fmt.Errorf("the program's main module %s is a development build whose source gopar cannot locate (only gopar's own source tree is found)", mainPath)
+		return "", fmt.Errorf("this program's main module %s is a development build whose sources cannot be located (only gopar's own source tree is found)", mainPath)
 	}
 	dir := filepath.Dir(file)
 	if !filepath.IsAbs(dir) {
-		return "", fmt.Errorf("the program was built from a source tree with -trimpath, so gopar cannot locate the sources plugins must build against; build it without -trimpath (go run . install), or install a release (go install %s@VERSION)", mainPath)
+		return "", fmt.Errorf("gopar was built from a source tree with -trimpath, so it cannot locate the sources plugins must build against; build it without -trimpath (go run . install), or install a release (go install %s@VERSION)", mainPath)
 	}
 	root, ok := strings.CutSuffix(dir, filepath.FromSlash(rel))
 	if !ok {

@@ -88,7 +88,7 @@ func TestHostWithoutSources(t *testing.T) {
 		relReplace                 bool
 	}{
 		{"-trimpath", "github.com/gopar/gopar", "github.com/gopar/gopar/interp/native/host.go", "-trimpath", false},
-		{"another main module", "example.com/notebook", thisFile(t), "cannot locate", false},
+		{"another main module", "example.com/notebook", thisFile(t), "cannot be located", false},
 		{"source tree moved", "github.com/gopar/gopar", "/nonexistent/gopar/interp/native/host.go", "gone or changed", false},
 		{"relative replacement", "github.com/gopar/gopar", thisFile(t), "relative directory ../x", true},
 	} {

@@ -74,6 +74,21 @@ func New(ctx context.Context, opts Options) (*Compiler, error) {
 	return &Compiler{host: h, tc: tc, ws: ws, loaded: map[string]*plugin.Plugin{}, mods: map[string]string{}}, nil
 }
 
+// Available tells whether the running program can compile and load
+// native code, without preparing a cache: it reads the program's build,
+// checks that it can load plugins and finds the go command of its release.
+// The error says why not.
+func Available() (*Toolchain, error) {
+	h, err := ReadHost()
+	if err != nil {
+		return nil, err
+	}
+	if err := h.CheckPlatform(); err != nil {
+		return nil, err
+	}
+	return FindToolchain(h, nil)
+}
+
 // Host is the program the compiler builds plugins for.
 func (c *Compiler) Host() *Host { return c.host }
 
