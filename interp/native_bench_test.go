@@ -1,0 +1,186 @@
+package interp
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/parlib"
+)
+
+// Benchmarks of native cells, each a ratio measured in one run, the two
+// sides alternating so that both see the same machine load (the minimum of
+// the runs of each side):
+//
+//	go test -run '^$' -bench 'Native' -benchtime 10x ./interp/
+//
+// NativeFib: fib(30) defined in a %%native cell and called from an
+// interpreted cell, against the same function compiled into the test
+// binary (native/compiled). NativeSeries: the slow series (1/k for k
+// without a digit 9) over 10^8 terms written by hand in a %%native cell,
+// against parlib.SlowSeries, both called from cells: on 1 thread
+// (native/parlib), and the hand-written one on 2 goroutines against 1
+// (speedup). NativeCompile: the latency of a new 20-line %%native cell,
+// from Execute to its result (median and first, in ms).
+
+func fibCompiled(n int) int {
+	if n < 2 {
+		return n
+	}
+	return fibCompiled(n-1) + fibCompiled(n-2)
+}
+
+// benchEngine is an engine for a benchmark, with a run function that fails
+// the benchmark on an error and returns the result's text.
+func benchEngine(b *testing.B) (*Engine, func(code string) string) {
+	b.Helper()
+	if _, err := nativeCompiler(); err != nil {
+		b.Skipf("native code unavailable: %v", err)
+	}
+	e, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	return e, func(code string) string {
+		out := &testOutput{}
+		res := e.Execute(context.Background(), engine.ExecuteRequest{Code: code}, out)
+		if res.Err != nil {
+			b.Fatalf("%s: %s\n%s", code, res.Err.String(), out.text("stderr"))
+		}
+		return resultText(res)
+	}
+}
+
+// timed returns how long f takes.
+func timed(f func()) time.Duration {
+	t0 := time.Now()
+	f()
+	return time.Since(t0)
+}
+
+func minDur(cur, d time.Duration) time.Duration {
+	if cur == 0 || d < cur {
+		return d
+	}
+	return cur
+}
+
+func BenchmarkNativeFib(b *testing.B) {
+	_, run := benchEngine(b)
+	run(fibCell)
+	if got := run("fib(30)"); got != "832040" {
+		b.Fatalf("fib(30) = %s", got)
+	}
+	var compiled, native time.Duration
+	for range b.N {
+		compiled = minDur(compiled, timed(func() { fibCompiled(30) }))
+		native = minDur(native, timed(func() { run("fib(30)") }))
+	}
+	b.ReportMetric(float64(native)/float64(compiled), "native/compiled")
+	b.ReportMetric(float64(compiled.Microseconds())/1000, "compiled-ms")
+	b.ReportMetric(float64(native.Microseconds())/1000, "native-ms")
+}
+
+// seriesCell is the slow series written by hand, on threads goroutines.
+const seriesCell = `%%native
+// slowRange sums 1/k over k in [lo, hi) without a digit 9.
+func slowRange(lo, hi int) float64 {
+	s := 0.0
+	for k := lo; k < hi; k++ {
+		m := k
+		for m > 0 {
+			if m%10 == 9 {
+				break
+			}
+			m /= 10
+		}
+		if m == 0 {
+			s += 1 / float64(k)
+		}
+	}
+	return s
+}
+
+// Series sums the slow series over [1, n] on threads goroutines.
+func Series(n, threads int) float64 {
+	parts := make([]float64, threads)
+	var wg sync.WaitGroup
+	for t := range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lo, hi := 1+t*n/threads, 1+(t+1)*n/threads
+			parts[t] = slowRange(lo, hi)
+		}()
+	}
+	wg.Wait()
+	s := 0.0
+	for _, p := range parts {
+		s += p
+	}
+	return s
+}
+`
+
+func BenchmarkNativeSeries(b *testing.B) {
+	_, run := benchEngine(b)
+	run(seriesCell)
+	run("n := 100_000_000")
+	want := fmt.Sprintf("%.6f", parlib.SlowSeries(benchTerms, 2))
+	if got := run(`fmt.Sprintf("%.6f", Series(n, 2))`); got != fmt.Sprintf("%q", want) {
+		b.Fatalf("Series(1e8, 2) = %s; parlib says %s", got, want)
+	}
+	var lib, one, two time.Duration
+	for range b.N {
+		lib = minDur(lib, timed(func() { run("parlib.SlowSeries(n, 1)") }))
+		one = minDur(one, timed(func() { run("Series(n, 1)") }))
+		two = minDur(two, timed(func() { run("Series(n, 2)") }))
+	}
+	b.ReportMetric(float64(one)/float64(lib), "native/parlib")
+	b.ReportMetric(float64(one)/float64(two), "speedup-2")
+	b.ReportMetric(float64(lib.Milliseconds()), "parlib-ms")
+	b.ReportMetric(float64(one.Milliseconds()), "native1-ms")
+	b.ReportMetric(float64(two.Milliseconds()), "native2-ms")
+}
+
+// compileCell is a 20-line native cell, made new by i.
+func compileCell(i int) string {
+	return fmt.Sprintf(`%%%%native
+const version%d = %d
+
+// Stats returns the mean and the variance of xs.
+func Stats(xs []float64) (mean, variance float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	for _, x := range xs {
+		d := x - mean
+		variance += d * d
+	}
+	return mean, variance / float64(len(xs))
+}
+
+func Norm(xs []float64) float64 { _, v := Stats(xs); return math.Sqrt(v) }
+`, i, time.Now().UnixNano())
+}
+
+func BenchmarkNativeCompile(b *testing.B) {
+	_, run := benchEngine(b)
+	var times []time.Duration
+	for i := range b.N {
+		times = append(times, timed(func() { run(compileCell(i)) }))
+	}
+	first := times[0]
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(times[0].Microseconds())/1000, "min-ms")
+	b.ReportMetric(float64(first.Microseconds())/1000, "first-ms")
+}
