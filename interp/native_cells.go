@@ -253,8 +253,5 @@ func (x *execution) importNative(p string, off int) error {
 	if _, ok := x.st.packages[pkg.Name]; !ok {
 		x.st.packages[pkg.Name] = p
 	}
-	if pkg.Built && out != nil {
-		out.Stream("stderr", fmt.Sprintf("compiled %s (%s %s) natively\n", p, pkg.Module, pkg.Version))
-	}
 	return nil
 }
