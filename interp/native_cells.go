@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"runtime"
 	"strings"
 	"sync"
@@ -151,7 +150,7 @@ func (e *Engine) nativeCellLocked(ctx context.Context, st *state, m magic.Magic,
 	if err := st.it.Use(pkg.Exports()); err != nil {
 		return engine.ExecuteResult{Err: engine.NewError(engine.InterpreterError, err.Error())}
 	}
-	if shim := pkg.Shim("__gopar_" + path.Base(pkg.Path)); strings.Contains(shim, "\n") {
+	if shim := pkg.Shim("__gopar_"); shim != "" {
 		res := e.run(ctx, st, shim, count, true)
 		if res.Err != nil {
 			res.Err.Value = "declaring the native cell's names in the interpreter: " + res.Err.Value
@@ -160,14 +159,14 @@ func (e *Engine) nativeCellLocked(ctx context.Context, st *state, m magic.Magic,
 		}
 	}
 	var vars []string
-	if vp := pkg.VarsPath(); vp != "" {
+	for _, vp := range pkg.VarsPaths() {
 		if _, err := st.it.Eval(fmt.Sprintf("import . %q", vp)); err != nil {
 			return engine.ExecuteResult{Err: engine.NewError(engine.InterpreterError, "declaring the native cell's variables: "+err.Error())}
 		}
-		for _, d := range pkg.Decls {
-			if d.Kind == native.Var {
-				vars = append(vars, d.Name)
-			}
+	}
+	for _, d := range pkg.Decls {
+		if d.Kind == native.Var {
+			vars = append(vars, d.Name)
 		}
 	}
 	names.Add(pkg)

@@ -142,6 +142,30 @@ func TestNativeCellTypesConstantsAndMethods(t *testing.T) {
 	}
 }
 
+// TestNativeCellRerunKeepsItsTypes checks that running a native cell again
+// with changed functions keeps its types: values that interpreted cells
+// hold fit the new functions. A changed type is refused, with advice.
+func TestNativeCellRerunKeepsItsTypes(t *testing.T) {
+	needNative(t)
+	e := newEngine(t)
+	cell := func(version string) string {
+		return "%%native\ntype Point struct{ X, Y float64 }\n\nfunc (p Point) Norm2() float64 { return p.X*p.X + p.Y*p.Y }\n\n" +
+			"func Describe(p Point) string { return fmt.Sprint(\"" + version + " \", p.Norm2()) }\n"
+	}
+	mustRun(t, e, cell("v1"))
+	if r, _ := mustRun(t, e, "p := Point{3, 4}\nDescribe(p)"); r != `"v1 25"` {
+		t.Fatalf("Describe(p) = %s", r)
+	}
+	mustRun(t, e, cell("v2"))
+	if r, _ := mustRun(t, e, "Describe(p)"); r != `"v2 25"` {
+		t.Errorf("after the cell ran again with a new Describe, Describe(p) = %s; want \"v2 25\"", r)
+	}
+	res, _ := exec(t, e, "%%native\ntype Point struct{ X, Y, Z float64 }\n\nfunc Describe(p Point) string { return \"v3\" }\n")
+	if res.Err == nil || !strings.Contains(res.Err.String(), "%reset") {
+		t.Errorf("a changed type: %+v; want an error that advises %%reset", res.Err)
+	}
+}
+
 func TestNativeCompileErrorPointsAtTheCell(t *testing.T) {
 	needNative(t)
 	e := newEngine(t)

@@ -8,17 +8,19 @@ import (
 	"go/scanner"
 	"go/token"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// A native cell becomes a package of the plugins' module: its source, on
-// the lines it has in the cell, with a package clause put in front of its
-// first line, and two generated files: gopar_uses.go, which declares the
-// names of earlier native cells that the cell uses (aliases to their
-// packages), and gopar_exports.go, which exports every top-level name of
-// the cell to later cells (Gopar_name) and to the interpreter
-// (GoparSymbols).
+// A native cell becomes a package of the plugins' module (or two, see
+// cellSource): its source, on the lines it has in the cell, with a package
+// clause and the imports the cell left out put in front of its first line,
+// and two generated files: gopar_uses.go, which declares the names of
+// other cell packages that the cell uses (aliases to theirs), and
+// gopar_exports.go, which exports every top-level name of the cell to
+// later cells (Gopar_name) and to the interpreter (GoparSymbols, with the
+// functions wrapped to tell nativert when they run).
 
 // cellPrefix is put in front of a cell's first line: its package clause.
 const cellPrefix = "package cell; "
@@ -59,8 +61,6 @@ type Decl struct {
 	Line int
 	// Pkg is the package of the cell that declared it, once loaded.
 	Pkg *Package
-
-	sig string // a function's signature as written: "(n int) int"
 }
 
 // Scope is what a native cell can use besides its own declarations.
@@ -104,86 +104,396 @@ func (n *Names) Lookup(name string) *Decl {
 	return n.m[name]
 }
 
-// cellSource is a native cell prepared for compilation.
+// cellSource is a native cell prepared for compilation: one package, or
+// two when the cell declares types and functions that the types do not
+// need. The types (with their methods and what these use) then go in a
+// package of their own, named by the hash of its source, so that changing
+// the other functions and running the cell again keeps the types: values
+// of them that interpreted cells hold still fit the new functions, and the
+// interpreter, which cannot change a type, has nothing to change.
 type cellSource struct {
-	src     string // the cell as typed
-	parsed  string // the cell with its package clause, as parsed
-	file    string // cell.go: the cell with its package clause and auto-imports on line 1
-	prefix  int    // bytes put in front of the cell's line 1 (in parsed, then in file)
-	decls   []Decl
-	imports []*ast.ImportSpec
-	uses    []*Decl // earlier native declarations the cell uses
-	fset    *token.FileSet
-	ast     *ast.File
-	// gen are the generated files, by name.
-	gen map[string]string
+	src    string // the cell as typed
+	parsed string // the cell with its package clause, as parsed
+	fset   *token.FileSet
+	ast    *ast.File
+	decls  []Decl // in source order
+	units  []*unit
+	parts  []*cellPart // the types' part first, when there are two
 }
 
-// prepareCell parses a native cell and generates its package's files.
+// cellPart is a package made of part of a cell (or all of it).
+type cellPart struct {
+	path   string            // import path: gopar-native/c<hash of files>
+	files  map[string]string // cell.go, gopar_uses.go, gopar_exports.go
+	prefix int               // bytes in front of the cell's line 1 in cell.go
+	decls  []int             // indexes in cellSource.decls
+}
+
+// unit is a top-level declaration of a cell other than an import: a
+// function, a method, or a const, var or type declaration (a group
+// whole).
+type unit struct {
+	node       ast.Decl
+	start, end int             // offsets in parsed, doc comment included
+	names      []string        // the names it declares (none for a method)
+	recv       string          // a method's receiver type
+	refs       map[string]bool // the identifiers it uses
+	members    map[string]bool // selector names and composite literal keys it uses
+	types      bool            // a type declaration or a method
+	part       int
+}
+
+// prepareCell parses a native cell and generates its package(s).
 func prepareCell(src string, scope Scope) (*cellSource, error) {
 	src = blankPackageClause(src)
-	c := &cellSource{src: src, fset: token.NewFileSet(), gen: map[string]string{}}
-	c.prefix = len(cellPrefix)
-	c.parsed = cellPrefix + src
+	c := &cellSource{src: src, fset: token.NewFileSet(), parsed: cellPrefix + src}
 	f, err := parser.ParseFile(c.fset, "cell.go", c.parsed, parser.ParseComments|parser.AllErrors)
 	if err != nil {
 		return nil, c.syntaxError(err)
 	}
 	c.ast = f
-	c.imports = f.Imports
 	c.collectDecls()
-
-	// Packages used without an import, and names of earlier cells.
-	imported := map[string]bool{}
-	for _, im := range f.Imports {
-		imported[importName(im)] = true
+	c.collectUnits()
+	if err := c.checkNatives(scope); err != nil {
+		return nil, err
 	}
+	inTypes := c.typesPart()
+	split := false
+	for _, in := range inTypes {
+		if in != inTypes[0] {
+			split = true
+		}
+	}
+	for _, im := range f.Imports {
+		if n := importName(im); n == "." || n == "C" {
+			split = false // a dot import or cgo: keep the cell whole
+		}
+	}
+	if split {
+		for i, u := range c.units {
+			if !inTypes[i] {
+				u.part = 1
+			}
+		}
+		c.parts = []*cellPart{{}, {}}
+	} else {
+		c.parts = []*cellPart{{}}
+	}
+	for i := range c.decls {
+		u := c.unitOf(i)
+		p := c.parts[0]
+		if u != nil && u.part == 1 {
+			p = c.parts[1]
+		}
+		p.decls = append(p.decls, i)
+	}
+	for i := range c.parts {
+		c.generate(i, scope)
+	}
+	return c, nil
+}
+
+// unitOf is the unit that declares decls[i] (nil for none: it cannot be).
+func (c *cellSource) unitOf(i int) *unit {
+	d := &c.decls[i]
+	for _, u := range c.units {
+		if d.Kind == Method {
+			if fd, ok := u.node.(*ast.FuncDecl); ok && fd.Recv != nil && u.recv+"."+fd.Name.Name == d.Name && c.fset.Position(fd.Pos()).Line == d.Line {
+				return u
+			}
+			continue
+		}
+		if slices.Contains(u.names, d.Name) {
+			return u
+		}
+	}
+	return nil
+}
+
+// collectUnits lists the cell's declarations other than imports, and what
+// each uses.
+func (c *cellSource) collectUnits() {
+	tf := c.fset.File(c.ast.Pos())
+	for _, d := range c.ast.Decls {
+		u := &unit{node: d, refs: map[string]bool{}, members: map[string]bool{}}
+		start := d.Pos()
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Doc != nil {
+				start = d.Doc.Pos()
+			}
+			if d.Recv != nil {
+				u.recv = recvTypeName(d.Recv.List[0].Type)
+				u.types = true
+				u.refs[u.recv] = true
+			} else {
+				u.names = []string{d.Name.Name}
+			}
+		case *ast.GenDecl:
+			if d.Tok == token.IMPORT {
+				continue
+			}
+			if d.Doc != nil {
+				start = d.Doc.Pos()
+			}
+			u.types = d.Tok == token.TYPE
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					u.names = append(u.names, s.Name.Name)
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						u.names = append(u.names, n.Name)
+					}
+				}
+			}
+		}
+		u.start, u.end = tf.Offset(start), tf.Offset(d.End())
+		ast.Inspect(d, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.Ident:
+				u.refs[n.Name] = true
+			case *ast.SelectorExpr:
+				u.members[n.Sel.Name] = true
+			case *ast.KeyValueExpr:
+				if id, ok := n.Key.(*ast.Ident); ok {
+					u.members[id.Name] = true
+				}
+			case *ast.CompositeLit:
+				if id, ok := n.Type.(*ast.Ident); ok {
+					u.members["{}"+id.Name] = true
+				}
+			}
+			return true
+		})
+		c.units = append(c.units, u)
+	}
+}
+
+// typesPart decides which units go in the types' package: the type
+// declarations and methods, what they use, and what cannot be used from
+// another package: a unit that uses a variable or a generic declaration of
+// the types' part, or that may reach an unexported field or method of its
+// types, or build one of its structs with unexported fields.
+func (c *cellSource) typesPart() []bool {
+	in := make([]bool, len(c.units))
+	byName := map[string]int{}
+	for i, u := range c.units {
+		in[i] = u.types
+		for _, n := range u.names {
+			byName[n] = i
+		}
+	}
+	kind := map[string]Decl{}
+	for _, d := range c.decls {
+		kind[d.Name] = d
+	}
+	for changed := true; changed; {
+		changed = false
+		// The unexported fields and methods of the types' part, and its
+		// structs that have some.
+		hidden, hiddenStructs := map[string]bool{}, map[string]bool{}
+		for i, u := range c.units {
+			if !in[i] {
+				continue
+			}
+			switch d := u.node.(type) {
+			case *ast.FuncDecl:
+				if d.Recv != nil && !ast.IsExported(d.Name.Name) {
+					hidden[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					ts, ok := s.(*ast.TypeSpec)
+					if !ok {
+						continue
+					}
+					ast.Inspect(ts.Type, func(n ast.Node) bool {
+						if st, ok := n.(*ast.StructType); ok {
+							for _, f := range st.Fields.List {
+								for _, name := range f.Names {
+									if !ast.IsExported(name.Name) {
+										hidden[name.Name] = true
+										hiddenStructs[ts.Name.Name] = true
+									}
+								}
+								if len(f.Names) == 0 {
+									if n := recvTypeName(f.Type); !ast.IsExported(n) {
+										hidden[n] = true
+										hiddenStructs[ts.Name.Name] = true
+									}
+								}
+							}
+						}
+						return true
+					})
+				}
+			}
+		}
+		for i, u := range c.units {
+			if in[i] {
+				// What the types' part uses joins it.
+				for r := range u.refs {
+					if j, ok := byName[r]; ok && !in[j] {
+						in[j], changed = true, true
+					}
+				}
+				continue
+			}
+			for r := range u.refs {
+				j, ok := byName[r]
+				if !ok || !in[j] || slices.Contains(u.names, r) {
+					continue
+				}
+				if d := kind[r]; d.Kind == Var || d.Generic || hiddenStructs[r] && u.members["{}"+r] {
+					in[i], changed = true, true
+				}
+			}
+			for m := range u.members {
+				if hidden[m] {
+					in[i], changed = true, true
+				}
+			}
+		}
+	}
+	return in
+}
+
+// checkNatives checks the cell's uses of earlier native cells' names.
+func (c *cellSource) checkNatives(scope Scope) error {
 	declared := map[string]bool{}
 	for _, d := range c.decls {
 		declared[d.Name] = true
 	}
-	autos := map[string]string{}
-	usedNatives := map[string]*Decl{}
+	imported := map[string]bool{}
+	for _, im := range c.ast.Imports {
+		imported[importName(im)] = true
+	}
 	var errs CompileError
-	ast.Inspect(f, func(n ast.Node) bool {
-		if sel, ok := n.(*ast.SelectorExpr); ok {
-			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil && !declared[id.Name] && !imported[id.Name] {
-				if p, ok := scope.Packages[id.Name]; ok && scope.Natives.Lookup(id.Name) == nil {
-					autos[id.Name] = p
-					return false
-				}
-			}
-		}
-		return true
-	})
-	for _, id := range f.Unresolved {
+	for _, id := range c.ast.Unresolved {
 		name := id.Name
-		if declared[name] || imported[name] || autos[name] != "" || usedNatives[name] != nil {
+		d := scope.Natives.Lookup(name)
+		if d == nil || declared[name] || imported[name] {
 			continue
 		}
-		d := scope.Natives.Lookup(name)
-		if d == nil {
-			continue // the universe, or an error the compiler reports
-		}
 		pos := c.fset.Position(id.Pos())
-		line, col := c.cellPos(pos.Line, pos.Column)
+		line, col := cellPos(pos.Line, pos.Column, len(cellPrefix))
 		switch {
 		case d.Generic:
 			errs.add(line, col, fmt.Sprintf("%s is a generic %s of an earlier native cell: generic declarations are not shared between native cells (declare it in this cell)", name, d.Kind))
 		case d.Kind == Var:
 			errs.add(line, col, fmt.Sprintf("%s is a variable of an earlier native cell: native cells share functions, types and constants, not variables (pass it as an argument, or use a function of that cell)", name))
-		default:
-			usedNatives[name] = d
 		}
 	}
 	if len(errs.Errors) > 0 {
-		return nil, &errs
+		return &errs
 	}
-	for _, n := range sortedKeys(usedNatives) {
-		c.uses = append(c.uses, usedNatives[n])
-	}
+	return nil
+}
 
-	// Auto-imports go on line 1, after the package clause.
+// generate writes the files of part i (the parts before it are done: the
+// types' part, which the other uses).
+func (c *cellSource) generate(i int, scope Scope) {
+	p := c.parts[i]
+	inPart := func(pos token.Pos) bool {
+		off := c.fset.File(pos).Offset(pos)
+		for _, u := range c.units {
+			if u.start <= off && off < u.end {
+				return u.part == i
+			}
+		}
+		return false
+	}
+	// What the part's units use: packages, and names of earlier cells.
+	quals, refs := map[string]bool{}, map[string]bool{}
+	declared := map[string]bool{}
+	for _, u := range c.units {
+		for _, n := range u.names {
+			if u.part == i {
+				declared[n] = true
+			}
+		}
+		if u.part != i {
+			continue
+		}
+		ast.Inspect(u.node, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
+					quals[id.Name] = true
+				}
+			}
+			return true
+		})
+	}
+	for _, id := range c.ast.Unresolved {
+		if inPart(id.Pos()) {
+			refs[id.Name] = true
+		}
+	}
+	if i > 0 {
+		// The names of the types' part are declared in the same file, so
+		// the parser resolved them.
+		for _, u := range c.units {
+			if u.part == i {
+				for r := range u.refs {
+					if c.declaredIn(r, 0) {
+						refs[r] = true
+					}
+				}
+			}
+		}
+	}
+	// The cell's imports the part uses; the others are blanked.
+	var blank [][2]int
+	imported := map[string]bool{}
+	tf := c.fset.File(c.ast.Pos())
+	for _, d := range c.ast.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.IMPORT {
+			continue
+		}
+		kept := 0
+		for _, s := range gd.Specs {
+			im := s.(*ast.ImportSpec)
+			n := importName(im)
+			imported[n] = true
+			if n == "_" || n == "." || n == "C" || quals[n] || len(c.parts) == 1 {
+				kept++
+				continue
+			}
+			blank = append(blank, [2]int{tf.Offset(im.Pos()), tf.Offset(im.End())})
+		}
+		if kept == 0 && !gd.Lparen.IsValid() {
+			blank = append(blank[:len(blank)-len(gd.Specs)], [2]int{tf.Offset(gd.Pos()), tf.Offset(gd.End())})
+		}
+	}
+	for _, u := range c.units {
+		if u.part != i {
+			blank = append(blank, [2]int{u.start, u.end})
+		}
+	}
+	// Packages used without an import line, and names the part uses from
+	// earlier cells or from the types' part.
+	autos := map[string]string{}
+	for q := range quals {
+		if p, ok := scope.Packages[q]; ok && !imported[q] && !declared[q] && scope.Natives.Lookup(q) == nil && !c.declaredIn(q, 0) {
+			autos[q] = p
+		}
+	}
+	var uses []use
+	for _, n := range sortedKeys(refs) {
+		if declared[n] || imported[n] || autos[n] != "" {
+			continue
+		}
+		if i == 1 && c.declaredIn(n, 0) {
+			d := c.declNamed(n)
+			uses = append(uses, use{name: n, kind: d.Kind, path: c.parts[0].path})
+			continue
+		}
+		if d := scope.Natives.Lookup(n); d != nil && !d.Generic && d.Kind != Var && !c.declaredIn(n, -1) {
+			uses = append(uses, use{name: n, kind: d.Kind, path: d.Pkg.Path})
+		}
+	}
 	var pre strings.Builder
 	pre.WriteString(cellPrefix)
 	if len(autos) > 0 {
@@ -193,11 +503,47 @@ func prepareCell(src string, scope Scope) (*cellSource, error) {
 		}
 		pre.WriteString("); ")
 	}
-	c.prefix = pre.Len()
-	c.file = pre.String() + src
-	c.gen["gopar_uses.go"] = c.usesFile()
-	c.gen["gopar_exports.go"] = c.exportsFile()
-	return c, nil
+	p.prefix = pre.Len()
+	p.files = map[string]string{
+		"cell.go":          pre.String() + blankRanges(c.parsed, blank)[len(cellPrefix):],
+		"gopar_uses.go":    usesFile(uses),
+		"gopar_exports.go": c.exportsFile(p),
+	}
+	p.path = modulePrefix + "/c" + hashOf(sortedValues(p.files)...)
+}
+
+// declaredIn tells whether the cell declares name in part i (-1: in any).
+func (c *cellSource) declaredIn(name string, i int) bool {
+	for _, u := range c.units {
+		if (i < 0 || u.part == i) && slices.Contains(u.names, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// declNamed is the cell's declaration of name.
+func (c *cellSource) declNamed(name string) Decl {
+	for _, d := range c.decls {
+		if d.Name == name {
+			return d
+		}
+	}
+	return Decl{}
+}
+
+// blankRanges replaces the bytes of s in ranges by spaces, but for line
+// ends, so that lines and columns stay.
+func blankRanges(s string, ranges [][2]int) string {
+	b := []byte(s)
+	for _, r := range ranges {
+		for i := r[0]; i < r[1] && i < len(b); i++ {
+			if b[i] != '\n' {
+				b[i] = ' '
+			}
+		}
+	}
+	return string(b)
 }
 
 // blankPackageClause replaces a package clause the cell starts with (a
@@ -230,10 +576,11 @@ func blankPackageClause(src string) string {
 	return string(b)
 }
 
-// cellPos maps a position of cell.go to the cell's line and column.
-func (c *cellSource) cellPos(line, col int) (int, int) {
+// cellPos maps a position of a cell.go whose line 1 has prefix bytes in
+// front of the cell's to the cell's line and column.
+func cellPos(line, col, prefix int) (int, int) {
 	if line == 1 {
-		col -= c.prefix
+		col -= prefix
 	}
 	return line, max(col, 1)
 }
@@ -247,7 +594,7 @@ func (c *cellSource) syntaxError(err error) error {
 		return &ce
 	}
 	for _, e := range el {
-		line, col := c.cellPos(e.Pos.Line, e.Pos.Column)
+		line, col := cellPos(e.Pos.Line, e.Pos.Column, len(cellPrefix))
 		msg := e.Msg
 		if strings.HasPrefix(msg, "expected declaration") {
 			msg = "a %%native cell holds declarations only (imports, types, functions, methods, constants, variables): " + msg
@@ -306,7 +653,7 @@ func (c *cellSource) collectDecls() {
 				continue
 			}
 			c.decls = append(c.decls, Decl{Name: d.Name.Name, Kind: Func, Generic: d.Type.TypeParams != nil,
-				Line: line(d.Pos()), sig: c.text(d.Type.Params.Pos(), d.Type.End())})
+				Line: line(d.Pos())})
 		case *ast.GenDecl:
 			for _, s := range d.Specs {
 				switch s := s.(type) {
@@ -354,39 +701,48 @@ func (c *cellSource) text(from, to token.Pos) string {
 	return c.parsed[f.Offset(from):f.Offset(to)]
 }
 
-// usesFile declares the earlier native names the cell uses.
-func (c *cellSource) usesFile() string {
+// use is a name a cell part uses from another package: an earlier cell's,
+// or the cell's types' part.
+type use struct {
+	name string
+	kind Kind
+	path string
+}
+
+// usesFile declares the names a part uses from other cell packages, as
+// aliases of theirs (functions as variables).
+func usesFile(uses []use) string {
 	var b strings.Builder
 	b.WriteString("// Code generated by gopar for a native cell. DO NOT EDIT.\n\npackage " + cellPkgName + "\n")
-	if len(c.uses) == 0 {
+	if len(uses) == 0 {
 		return b.String()
 	}
 	pkgs := map[string]string{}
-	for _, d := range c.uses {
-		pkgs[d.Pkg.Path] = "gopar_" + path.Base(d.Pkg.Path)
+	for _, u := range uses {
+		pkgs[u.path] = "gopar_" + path.Base(u.path)
 	}
 	b.WriteString("\nimport (\n")
 	for _, p := range sortedKeys(pkgs) {
 		fmt.Fprintf(&b, "\t%s %q\n", pkgs[p], p)
 	}
 	b.WriteString(")\n\n")
-	for _, d := range c.uses {
-		q := pkgs[d.Pkg.Path] + "." + exportPrefix + d.Name
-		switch d.Kind {
+	for _, u := range uses {
+		q := pkgs[u.path] + "." + exportPrefix + u.name
+		switch u.kind {
 		case Type:
-			fmt.Fprintf(&b, "type %s = %s\n", d.Name, q)
+			fmt.Fprintf(&b, "type %s = %s\n", u.name, q)
 		case Const:
-			fmt.Fprintf(&b, "const %s = %s\n", d.Name, q)
+			fmt.Fprintf(&b, "const %s = %s\n", u.name, q)
 		case Func:
-			fmt.Fprintf(&b, "var %s = %s\n", d.Name, q)
+			fmt.Fprintf(&b, "var %s = %s\n", u.name, q)
 		}
 	}
 	return b.String()
 }
 
-// exportsFile exports the cell's names to later cells and its API to the
-// interpreter.
-func (c *cellSource) exportsFile() string {
+// exportsFile exports a part's names to later cells (Gopar_name) and its
+// API to the interpreter (GoparSymbols).
+func (c *cellSource) exportsFile(p *cellPart) string {
 	var b strings.Builder
 	b.WriteString("// Code generated by gopar for a native cell. DO NOT EDIT.\n\npackage " + cellPkgName + "\n\n")
 	fmt.Fprintf(&b, "import (\n\t\"reflect\"\n\n\tgopar_nativert %q\n)\n\nvar _ = gopar_nativert.Enter\n\n", nativertPath)
@@ -397,7 +753,8 @@ func (c *cellSource) exportsFile() string {
 			funcs[f.Name.Name] = f
 		}
 	}
-	for _, d := range c.decls {
+	for _, i := range p.decls {
+		d := c.decls[i]
 		if d.Generic || d.Kind == Method {
 			continue
 		}
@@ -428,29 +785,47 @@ func (c *cellSource) exportsFile() string {
 	return b.String()
 }
 
+// partOf is the part that holds decls[i].
+func (c *cellSource) partOf(i int) *cellPart {
+	for _, p := range c.parts {
+		if slices.Contains(p.decls, i) {
+			return p
+		}
+	}
+	return c.parts[len(c.parts)-1]
+}
+
 // shim is the Go source that declares a loaded cell's names in the
-// interpreter: the cell's package imported as alias, its types as aliases,
-// its constants as written, and each function as a function that calls the
-// compiled one (so that redefinition works as for interpreted functions).
-// Variables are not in it (see Package.VarsPath).
-func (c *cellSource) shim(pkgPath, alias string) string {
+// interpreter: the packages of its parts imported as prefix+<package
+// directory>, its types as aliases, its constants as written, and each
+// function as a function that calls the compiled one (so that
+// redefinition works as for interpreted functions). Variables are not in
+// it (see Package.VarsPaths).
+func (c *cellSource) shim(prefix string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "import %s %q\n", alias, pkgPath)
+	alias := func(p *cellPart) string { return prefix + path.Base(p.path) }
+	for _, p := range c.parts {
+		fmt.Fprintf(&b, "import %s %q\n", alias(p), p.path)
+	}
 	var body strings.Builder
+	declIndex := map[string]int{}
+	for i, d := range c.decls {
+		declIndex[d.Name] = i
+	}
 	for _, d := range c.ast.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
 			if d.Recv != nil || d.Type.TypeParams != nil || d.Name.Name == "init" || d.Name.Name == "_" {
 				continue
 			}
-			body.WriteString(c.funcShim(d, alias))
+			body.WriteString(c.funcShim(d, alias(c.partOf(declIndex[d.Name.Name]))))
 		case *ast.GenDecl:
 			switch d.Tok {
 			case token.TYPE:
 				for _, s := range d.Specs {
 					s := s.(*ast.TypeSpec)
 					if s.TypeParams == nil {
-						fmt.Fprintf(&body, "type %s = %s.%s\n", s.Name.Name, alias, s.Name.Name)
+						fmt.Fprintf(&body, "type %s = %s.%s\n", s.Name.Name, alias(c.partOf(declIndex[s.Name.Name])), s.Name.Name)
 					}
 				}
 			case token.CONST:
@@ -458,11 +833,10 @@ func (c *cellSource) shim(pkgPath, alias string) string {
 			}
 		}
 	}
-	// The imports the shim's text needs: those of the cell, and those of
-	// earlier cells' packages, found by name.
+	// The imports the shim's text needs: those of the cell it names.
 	shimText := body.String()
 	used := identsOf(shimText)
-	for _, im := range c.imports {
+	for _, im := range c.ast.Imports {
 		n := importName(im)
 		if n != "_" && n != "." && used[n] {
 			if im.Name != nil {

@@ -30,7 +30,11 @@
 // the cell's lines and columns. The packages a cell uses without importing
 // them are imported for it (Scope.Packages), and the functions, types and
 // constants of earlier native cells (Scope.Natives) are declared in it as
-// aliases of theirs: two native cells share types. The loaded Package
+// aliases of theirs: two native cells share types. A cell's types, with
+// their methods and what these need, get a package of their own when the
+// cell has other functions, so that running the cell again with changed
+// functions keeps its types (values interpreted cells hold fit the new
+// functions). The loaded Package
 // gives the cell's API in yaegi's layout (Package.Exports), variables as a
 // pseudo-package to dot-import so that the interpreter reads them where
 // they live, and the Go source (Package.Shim) that declares the cell's

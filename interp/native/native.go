@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"plugin"
 	"reflect"
@@ -101,7 +102,8 @@ func (c *Compiler) Dir() string { return c.ws.dir }
 // Package is a package compiled into a plugin and loaded: a native cell's
 // or an imported one.
 type Package struct {
-	// Path is the import path: "gopar-native/c<hash>" for a cell.
+	// Path is the import path: "gopar-native/c<hash>" for a cell (the
+	// package of its functions, when its types have one of their own).
 	Path string
 	// Name is the package name ("cell" for a cell).
 	Name string
@@ -110,7 +112,9 @@ type Package struct {
 	// included), in yaegi's layout: a type is a nil pointer to it, a
 	// variable is addressable.
 	Symbols map[string]reflect.Value
-	// Decls are a cell's top-level declarations, in source order.
+	// Decls are a cell's top-level declarations, in source order. Their
+	// Pkg is the package that holds them: this one, or the package of the
+	// cell's types.
 	Decls []Decl
 	// Built tells whether this call built the plugin (false: it came
 	// from the cache).
@@ -118,57 +122,66 @@ type Package struct {
 	// Module and Version are an imported package's module.
 	Module, Version string
 
-	cell *cellSource
+	cell   *cellSource
+	tables map[string]map[string]reflect.Value // a cell's symbols, by package path
 }
 
-// Exports is the package in the layout yaegi's Interpreter.Use takes. For
-// a cell, the variables are a package of their own, VarsPath, meant to be
+// Exports is the package in the layout yaegi's Interpreter.Use takes. A
+// cell's variables are in packages of their own, VarsPaths, meant to be
 // dot-imported: the interpreter reads them where they live.
 func (p *Package) Exports() map[string]map[string]reflect.Value {
 	if p.cell == nil {
 		return map[string]map[string]reflect.Value{p.Path + "/" + p.Name: p.Symbols}
 	}
-	funcs, vars := map[string]reflect.Value{}, map[string]reflect.Value{}
-	for _, d := range p.Decls {
-		v, ok := p.Symbols[d.Name]
-		if !ok {
-			continue
+	ex := map[string]map[string]reflect.Value{}
+	for _, part := range p.cell.parts {
+		syms := p.tables[part.path+"/"+cellPkgName]
+		funcs, vars := map[string]reflect.Value{}, map[string]reflect.Value{}
+		for _, i := range part.decls {
+			d := p.cell.decls[i]
+			v, ok := syms[d.Name]
+			if !ok {
+				continue
+			}
+			if d.Kind == Var {
+				vars[d.Name] = v
+			} else {
+				funcs[d.Name] = v
+			}
 		}
-		if d.Kind == Var {
-			vars[d.Name] = v
-		} else {
-			funcs[d.Name] = v
+		ex[part.path+"/"+cellPkgName] = funcs
+		if len(vars) > 0 {
+			ex[part.path+"/vars/vars"] = vars
 		}
-	}
-	ex := map[string]map[string]reflect.Value{p.Path + "/" + p.Name: funcs}
-	if len(vars) > 0 {
-		ex[p.VarsPath()+"/vars"] = vars
 	}
 	return ex
 }
 
-// VarsPath is the import path of the pseudo-package holding a cell's
-// package-level variables ("" when it declares none).
-func (p *Package) VarsPath() string {
-	for _, d := range p.Decls {
-		if d.Kind == Var {
-			return p.Path + "/vars"
+// VarsPaths are the import paths of the pseudo-packages that hold a cell's
+// package-level variables (none when it declares none).
+func (p *Package) VarsPaths() []string {
+	var out []string
+	for path, syms := range p.Exports() {
+		if strings.HasSuffix(path, "/vars/vars") && len(syms) > 0 {
+			out = append(out, strings.TrimSuffix(path, "/vars"))
 		}
 	}
-	return ""
+	slices.Sort(out)
+	return out
 }
 
 // Shim is Go source that declares a loaded cell's functions, types and
-// constants in an interpreter that has the package's Exports: the package
-// imported under alias, types as aliases of the compiled ones, constants as
-// the cell wrote them, and each function as a function that calls the
-// compiled one, so that redefining it later works as for interpreted
-// functions. Generic declarations are left out (Decl.Generic).
-func (p *Package) Shim(alias string) string {
+// constants in an interpreter that has the package's Exports: the cell's
+// packages imported as prefix+<directory> ("__gopar_c3f…"), types as
+// aliases of the compiled ones, constants as the cell wrote them, and each
+// function as a function that calls the compiled one, so that redefining
+// it later works as for interpreted functions. Generic declarations are
+// left out (Decl.Generic).
+func (p *Package) Shim(prefix string) string {
 	if p.cell == nil {
 		return ""
 	}
-	return p.cell.shim(p.Path, alias)
+	return p.cell.shim(prefix)
 }
 
 // Cell compiles a native cell into a plugin (or finds it in the cache) and
@@ -181,21 +194,15 @@ func (c *Compiler) Cell(ctx context.Context, src string, scope Scope) (*Package,
 	if err != nil {
 		return nil, err
 	}
-	files := map[string]string{"cell.go": cs.file}
-	for n, t := range cs.gen {
-		files[n] = t
-	}
-	cname := "c" + hashOf(sortedValues(files)...)
-	pkgPath := modulePrefix + "/" + cname
-
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ms, err := c.ws.modState()
 	if err != nil {
 		return nil, err
 	}
-	pname := "p" + hashOf(cname, string(ms.mod), string(ms.sum))
-	pkg := &Package{Path: pkgPath, Name: cellPkgName, Decls: cs.decls, cell: cs}
+	main := cs.parts[len(cs.parts)-1]
+	pname := "p" + hashOf(main.path, string(ms.mod), string(ms.sum))
+	pkg := &Package{Path: main.path, Name: cellPkgName, Decls: cs.decls, cell: cs}
 	so := c.ws.pluginFile(pname)
 	if _, err := os.Stat(so); err != nil {
 		stop := progressAfter(progressDelay, func() {
@@ -203,27 +210,38 @@ func (c *Compiler) Cell(ctx context.Context, src string, scope Scope) (*Package,
 				scope.Progress("compiling the native cell… (the first native build of a gopar installation compiles its packages for plugins, once: up to a minute)")
 			}
 		})
-		err := c.buildCell(ctx, cs, cname, pname, files)
+		err := c.buildCell(ctx, cs, pname)
 		stop()
 		if err != nil {
 			return nil, err
 		}
 		pkg.Built = true
 	}
-	tables, err := c.open(so)
-	if err != nil {
+	if pkg.tables, err = c.open(so); err != nil {
 		return nil, err
 	}
-	pkg.Symbols = tables[pkgPath+"/"+cellPkgName]
-	for i := range pkg.Decls {
-		pkg.Decls[i].Pkg = pkg
+	pkg.Symbols = map[string]reflect.Value{}
+	parts := map[*cellPart]*Package{main: pkg}
+	for _, part := range cs.parts {
+		pp := parts[part]
+		if pp == nil {
+			pp = &Package{Path: part.path, Name: cellPkgName, Symbols: pkg.tables[part.path+"/"+cellPkgName], cell: cs, tables: pkg.tables}
+			parts[part] = pp
+		}
+		for _, i := range part.decls {
+			pkg.Decls[i].Pkg = pp
+			pp.Decls = append(pp.Decls, pkg.Decls[i])
+		}
+		for n, v := range pkg.tables[part.path+"/"+cellPkgName] {
+			pkg.Symbols[n] = v
+		}
 	}
 	return pkg, nil
 }
 
-// buildCell writes a cell's package and its plugin's main package, and
+// buildCell writes a cell's packages and its plugin's main package, and
 // builds the plugin (c.mu held).
-func (c *Compiler) buildCell(ctx context.Context, cs *cellSource, cname, pname string, files map[string]string) error {
+func (c *Compiler) buildCell(ctx context.Context, cs *cellSource, pname string) error {
 	unlock, err := c.ws.lock()
 	if err != nil {
 		return err
@@ -232,8 +250,13 @@ func (c *Compiler) buildCell(ctx context.Context, cs *cellSource, cname, pname s
 	if _, err := os.Stat(c.ws.pluginFile(pname)); err == nil {
 		return nil // built meanwhile by another kernel
 	}
-	if err := c.ws.writePackage(cname, files); err != nil {
-		return err
+	var imports, entries strings.Builder
+	for i, part := range cs.parts {
+		if err := c.ws.writePackage(path.Base(part.path), part.files); err != nil {
+			return err
+		}
+		fmt.Fprintf(&imports, "\tcell%d %q\n", i, part.path)
+		fmt.Fprintf(&entries, "\t\t%q: cell%d.GoparSymbols(),\n", part.path+"/"+cellPkgName, i)
 	}
 	main := fmt.Sprintf(`// Code generated by gopar: the plugin of a native cell. DO NOT EDIT.
 
@@ -242,20 +265,20 @@ package main
 import (
 	"reflect"
 
-	cell %q
-)
+%s)
 
 // GoparSymbols returns the cell's API in yaegi's layout.
 func GoparSymbols() map[string]map[string]reflect.Value {
-	return map[string]map[string]reflect.Value{%q: cell.GoparSymbols()}
+	return map[string]map[string]reflect.Value{
+%s	}
 }
-`, modulePrefix+"/"+cname, modulePrefix+"/"+cname+"/"+cellPkgName)
+`, imports.String(), entries.String())
 	if err := c.ws.writePackage(pname, map[string]string{"main.go": main}); err != nil {
 		return err
 	}
 	out, err := c.build(ctx, pname)
 	if err != nil {
-		return c.cellError(cs, cname, out, err)
+		return c.cellError(cs, out, err)
 	}
 	return nil
 }
@@ -353,19 +376,26 @@ func (e *VersionError) Error() string {
 // errLineRE matches a compiler message "dir/file.go:line:col: message".
 var errLineRE = regexp.MustCompile(`^(?:\./)?(?:[^:\s]*/)?([cpm][0-9a-f]{16})/([^/:\s]+\.go):(\d+)(?::(\d+))?: (.*)$`)
 
-// cellError turns a failed build of cell package cname into a
+// cellError turns a failed build of a cell's packages into a
 // *CompileError at the cell's positions.
-func (c *Compiler) cellError(cs *cellSource, cname, out string, err error) error {
+func (c *Compiler) cellError(cs *cellSource, out string, err error) error {
 	if out == "" {
 		return err
+	}
+	prefixes := map[string]int{}
+	for _, p := range cs.parts {
+		prefixes[path.Base(p.path)] = p.prefix
 	}
 	ce := &CompileError{Output: out}
 	var other []string
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	for i := 0; i < len(lines); i++ {
-		l := lines[i]
+	for _, l := range lines {
 		m := errLineRE.FindStringSubmatch(l)
-		if m == nil || m[1] != cname || m[2] != "cell.go" {
+		prefix, ours := 0, false
+		if m != nil {
+			prefix, ours = prefixes[m[1]]
+		}
+		if !ours || m[2] != "cell.go" {
 			if strings.HasPrefix(l, "# ") || strings.TrimSpace(l) == "" {
 				continue
 			}
@@ -373,7 +403,7 @@ func (c *Compiler) cellError(cs *cellSource, cname, out string, err error) error
 				ce.Errors[len(ce.Errors)-1].Msg += "\n" + strings.TrimSpace(l)
 				continue
 			}
-			if m != nil && m[1] == cname {
+			if ours {
 				// An error in a generated file: from a name the cell uses or
 				// declares; the message names it.
 				other = append(other, m[5])
@@ -387,11 +417,11 @@ func (c *Compiler) cellError(cs *cellSource, cname, out string, err error) error
 		if m[4] != "" {
 			col, _ = strconv.Atoi(m[4])
 		}
-		line, col = cs.cellPos(line, col)
+		line, col = cellPos(line, col, prefix)
 		if line > strings.Count(cs.src, "\n")+1 {
 			continue
 		}
-		ce.add(line, col, m[5])
+		ce.add(line, col, explainCompileError(m[5]))
 	}
 	if len(ce.Errors) == 0 {
 		ce.Output = strings.Join(other, "\n")
@@ -401,6 +431,14 @@ func (c *Compiler) cellError(cs *cellSource, cname, out string, err error) error
 		ce.Output = explainGoOutput(ce.Output)
 	}
 	return ce
+}
+
+// explainCompileError adds advice to a compiler message about a cell.
+func explainCompileError(msg string) string {
+	if strings.Contains(msg, "cannot refer to unexported") || strings.Contains(msg, "unexported field") {
+		return msg + " (a type of an earlier native cell is used from another package: give it exported, capitalised, fields and methods)"
+	}
+	return msg
 }
 
 // explainGoOutput rewords the go command's messages about modules.

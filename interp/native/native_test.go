@@ -246,7 +246,11 @@ func TestCellVariablesAreTheCompiledOnes(t *testing.T) {
 	c := compiler(t)
 	p := mustCell(t, c, "var counter int\n\nfunc Bump() { counter++ }\n", testScope)
 	ex := p.Exports()
-	v := ex[p.VarsPath()+"/vars"]["counter"]
+	vp := p.VarsPaths()
+	if len(vp) != 1 {
+		t.Fatalf("VarsPaths() = %q", vp)
+	}
+	v := ex[vp[0]+"/vars"]["counter"]
 	p.Symbols["Bump"].Call(nil)
 	p.Symbols["Bump"].Call(nil)
 	if v.Int() != 2 {
