@@ -3,9 +3,11 @@ package native
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gopar/gopar/interp/native/nativert"
+	"github.com/gopar/gopar/parlib"
 )
 
 // stderr is the process's standard error as the program started: the
@@ -28,7 +30,7 @@ const StuckExitStatus = 2
 // Without it, an interrupt leaves such code running: the interrupted cell
 // ends, and the next one waits for the code to return.
 func ExitWhenStuck(grace time.Duration) {
-	nativert.Watch(grace, func(ignored time.Duration) {
+	watchStuck(grace, func(ignored time.Duration) {
 		fmt.Fprintln(stderr, StuckMessage(ignored))
 		os.Exit(StuckExitStatus)
 	})
@@ -38,4 +40,57 @@ func ExitWhenStuck(grace time.Duration) {
 func StuckMessage(ignored time.Duration) string {
 	return fmt.Sprintf("fatal error: compiled code of a %%%%native cell ignored the interrupt for %v (a loop that never checks parlib.Canceled() cannot be stopped): the engine is restarted",
 		ignored.Round(100*time.Millisecond))
+}
+
+var watchOnce sync.Once
+
+// watchStuck starts a watchdog, once per process: when parlib's context
+// is cancelled (an interrupt) while a native call runs (nativert), and a
+// call that had entered by then still runs grace later, it calls stuck
+// with how long the call ignored the interrupt, and stops.
+func watchStuck(grace time.Duration, stuck func(ignored time.Duration)) {
+	watchOnce.Do(func() { go watch(grace, stuck) })
+}
+
+// poll is how often the watchdog reads parlib's context again (each cell
+// sets one) while a native call runs.
+const poll = 200 * time.Millisecond
+
+func watch(grace time.Duration, stuck func(time.Duration)) {
+	t := time.NewTimer(poll)
+	wait := func() {
+		t.Reset(poll)
+		<-t.C
+	}
+	for {
+		if _, busy := nativert.Oldest(); !busy {
+			<-nativert.Started()
+			continue
+		}
+		t.Reset(poll)
+		select {
+		case <-parlib.Context().Done():
+		case <-t.C:
+			continue
+		}
+		at, snapshot := time.Now(), nativert.Last()
+		for {
+			o, busy := nativert.Oldest()
+			if !busy || o > snapshot {
+				break // the calls that ran at the interrupt ended
+			}
+			if d := time.Since(at); d >= grace {
+				stuck(d)
+				return
+			}
+			wait()
+		}
+		// Watch again once a cell set a context that is not cancelled.
+		for parlib.Context().Err() != nil {
+			if _, busy := nativert.Oldest(); !busy {
+				break
+			}
+			wait()
+		}
+	}
 }

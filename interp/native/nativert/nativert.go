@@ -1,16 +1,11 @@
 // Package nativert is the part of gopar that compiled native cells and the
 // engine share at run time: native cells' functions, called from
 // interpreted code, tell it when they run (Enter), so that the engine can
-// tell compiled code that ignores an interrupt (Watch). Plugins import it,
-// so it holds only what they need.
+// tell compiled code that ignores an interrupt. Every plugin of a native
+// cell links it: it imports nothing but sync.
 package nativert
 
-import (
-	"sync"
-	"time"
-
-	"github.com/gopar/gopar/parlib"
-)
+import "sync"
 
 var (
 	mu     sync.Mutex
@@ -50,9 +45,9 @@ func Running() int {
 	return len(active)
 }
 
-// oldest is the number of the oldest call in progress, and whether there
-// is one.
-func oldest() (uint64, bool) {
+// Oldest is the number of the oldest call in progress (calls are numbered
+// from 1 as they enter), and whether there is one.
+func Oldest() (uint64, bool) {
 	mu.Lock()
 	defer mu.Unlock()
 	var o uint64
@@ -64,61 +59,13 @@ func oldest() (uint64, bool) {
 	return o, o != 0
 }
 
-// last is the number of the last call that entered.
-func last() uint64 {
+// Last is the number of the last call that entered.
+func Last() uint64 {
 	mu.Lock()
 	defer mu.Unlock()
 	return seq
 }
 
-var watchOnce sync.Once
-
-// Watch starts a watchdog, once per process: when parlib's context is
-// cancelled (an interrupt) while a native call runs, and a call that had
-// entered by then still runs grace later, it calls stuck with how long the
-// call ignored the interrupt. Compiled code cannot be stopped from outside:
-// stuck is for a process that a supervisor restarts (it ends the process).
-func Watch(grace time.Duration, stuck func(ignored time.Duration)) {
-	watchOnce.Do(func() { go watch(grace, stuck) })
-}
-
-// poll is how often the watchdog reads parlib's context again (a cell may
-// set another) while a native call runs.
-const poll = 200 * time.Millisecond
-
-func watch(grace time.Duration, stuck func(time.Duration)) {
-	t := time.NewTimer(poll)
-	for {
-		if _, busy := oldest(); !busy {
-			<-wake
-			continue
-		}
-		t.Reset(poll)
-		select {
-		case <-parlib.Context().Done():
-		case <-t.C:
-			continue
-		}
-		at, snapshot := time.Now(), last()
-		for {
-			o, busy := oldest()
-			if !busy || o > snapshot {
-				break // the calls running at the interrupt ended
-			}
-			if d := time.Since(at); d >= grace {
-				stuck(d)
-				return
-			}
-			t.Reset(poll)
-			<-t.C
-		}
-		// Wait for a context that is not cancelled before watching again.
-		for parlib.Context().Err() != nil {
-			if _, busy := oldest(); !busy {
-				break
-			}
-			t.Reset(poll)
-			<-t.C
-		}
-	}
-}
+// Started returns a channel that receives when a call enters while none
+// runs (at most one value waits in it).
+func Started() <-chan struct{} { return wake }

@@ -1,53 +1,28 @@
 package nativert
 
-import (
-	"context"
-	"testing"
-	"time"
+import "testing"
 
-	"github.com/gopar/gopar/parlib"
-)
-
-// TestWatch checks that the watchdog leaves alone a call that ends after an
-// interrupt, and reports one that ignores it. (Watch runs once per process:
-// one test.)
-func TestWatch(t *testing.T) {
-	const grace = 300 * time.Millisecond
-	stuck := make(chan time.Duration, 1)
-	Watch(grace, func(d time.Duration) { stuck <- d })
-	defer parlib.SetContext(nil)
-
-	// A call that stops when interrupted.
-	ctx, cancel := context.WithCancel(context.Background())
-	parlib.SetContext(ctx)
-	exit := Enter()
-	if Running() != 1 {
-		t.Fatalf("Running() = %d during a call", Running())
+func TestCallsAreCountedAndOrdered(t *testing.T) {
+	if _, busy := Oldest(); busy || Running() != 0 {
+		t.Fatal("calls in progress at the start")
 	}
-	cancel()
-	exit()
-	if Running() != 0 {
-		t.Fatalf("Running() = %d after the call", Running())
-	}
+	exit1 := Enter()
 	select {
-	case d := <-stuck:
-		t.Fatalf("a call that ended at the interrupt was reported stuck (%v)", d)
-	case <-time.After(3 * grace):
+	case <-Started():
+	default:
+		t.Error("the first call did not signal Started")
 	}
-
-	// A call that goes on.
-	ctx, cancel = context.WithCancel(context.Background())
-	parlib.SetContext(ctx)
-	exit = Enter()
-	defer exit()
-	start := time.Now()
-	cancel()
-	select {
-	case d := <-stuck:
-		if d < grace || time.Since(start) < grace {
-			t.Errorf("reported stuck after %v; the grace is %v", d, grace)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("a call that ignores the interrupt was not reported")
+	first := Last()
+	exit2 := Enter()
+	if o, busy := Oldest(); !busy || o != first || Running() != 2 || Last() != first+1 {
+		t.Errorf("Oldest() = %d, %v; Running() = %d, Last() = %d; want %d, true, 2, %d", o, busy, Running(), Last(), first, first+1)
+	}
+	exit1()
+	if o, _ := Oldest(); o != first+1 || Running() != 1 {
+		t.Errorf("after the first call ended: Oldest() = %d, Running() = %d", o, Running())
+	}
+	exit2()
+	if _, busy := Oldest(); busy || Running() != 0 {
+		t.Error("calls in progress after both ended")
 	}
 }
