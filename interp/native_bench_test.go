@@ -3,7 +3,9 @@ package interp
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 //
 // NativeFib: fib(30) defined in a %%native cell and called from an
 // interpreted cell, against the same function compiled into the test
-// binary (native/compiled). NativeSeries: the slow series (1/k for k
+// binary (see below). NativeSeries: the slow series (1/k for k
 // without a digit 9) over 10^8 terms written by hand in a %%native cell,
 // against parlib.SlowSeries, both called from cells: on 1 thread
 // (native/parlib), and the hand-written one on 2 goroutines against 1
@@ -35,12 +37,12 @@ func fibCompiled(n int) int {
 
 // benchEngine is an engine for a benchmark, with a run function that fails
 // the benchmark on an error and returns the result's text.
-func benchEngine(b *testing.B) (*Engine, func(code string) string) {
+func benchEngine(b *testing.B, native map[string]reflect.Value) (*Engine, func(code string) string) {
 	b.Helper()
 	if _, err := nativeCompiler(); err != nil {
 		b.Skipf("native code unavailable: %v", err)
 	}
-	e, err := New(Options{})
+	e, err := New(Options{Symbols: map[string]map[string]reflect.Value{"gopar.test/native/native": native}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,20 +71,42 @@ func minDur(cur, d time.Duration) time.Duration {
 	return cur
 }
 
+// BenchmarkNativeFib times fib(30) in three ways, alternating: compiled
+// into the test binary and called from Go (compiled); defined in a
+// %%native cell and called by interpreted code, timed within the cell, the
+// best of 5 calls (native); and that call as a whole cell, from Execute to
+// its result (cell), which adds what running any cell costs. It also times
+// the test binary's own fib as a whole cell (cell-compiled), which pays
+// that same cost: cell/cell-compiled isolates what native code adds.
 func BenchmarkNativeFib(b *testing.B) {
-	_, run := benchEngine(b)
+	_, run := benchEngine(b, map[string]reflect.Value{"Fib": reflect.ValueOf(fibCompiled)})
 	run(fibCell)
+	run(`import "gopar.test/native"`)
 	if got := run("fib(30)"); got != "832040" {
 		b.Fatalf("fib(30) = %s", got)
 	}
-	var compiled, native time.Duration
+	const inCell = "best := int64(1 << 62)\nfor i := 0; i < 5; i++ {\n\tt0 := time.Now()\n\tfib(30)\n\tif d := int64(time.Since(t0)); d < best {\n\t\tbest = d\n\t}\n}\nbest"
+	var compiled, native, cell, cellCompiled time.Duration
 	for range b.N {
-		compiled = minDur(compiled, timed(func() { fibCompiled(30) }))
-		native = minDur(native, timed(func() { run("fib(30)") }))
+		compiled = minDur(compiled, timed(func() {
+			for range 5 {
+				compiled = minDur(compiled, timed(func() { fibCompiled(30) }))
+			}
+		}))
+		ns, err := strconv.ParseInt(run(inCell), 10, 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		native = minDur(native, time.Duration(ns))
+		cell = minDur(cell, timed(func() { run("fib(30)") }))
+		cellCompiled = minDur(cellCompiled, timed(func() { run("native.Fib(30)") }))
 	}
 	b.ReportMetric(float64(native)/float64(compiled), "native/compiled")
+	b.ReportMetric(float64(cell)/float64(compiled), "cell/compiled")
+	b.ReportMetric(float64(cell)/float64(cellCompiled), "cell/cell-compiled")
 	b.ReportMetric(float64(compiled.Microseconds())/1000, "compiled-ms")
 	b.ReportMetric(float64(native.Microseconds())/1000, "native-ms")
+	b.ReportMetric(float64(cell.Microseconds())/1000, "cell-ms")
 }
 
 // seriesCell is the slow series written by hand, on threads goroutines.
@@ -127,7 +151,7 @@ func Series(n, threads int) float64 {
 `
 
 func BenchmarkNativeSeries(b *testing.B) {
-	_, run := benchEngine(b)
+	_, run := benchEngine(b, nil)
 	run(seriesCell)
 	run("n := 100_000_000")
 	want := fmt.Sprintf("%.6f", parlib.SlowSeries(benchTerms, 2))
@@ -173,7 +197,7 @@ func Norm(xs []float64) float64 { _, v := Stats(xs); return math.Sqrt(v) }
 }
 
 func BenchmarkNativeCompile(b *testing.B) {
-	_, run := benchEngine(b)
+	_, run := benchEngine(b, nil)
 	var times []time.Duration
 	for i := range b.N {
 		times = append(times, timed(func() { run(compileCell(i)) }))
