@@ -234,12 +234,12 @@ func Report(n int) float64 {
 	}
 }
 
-// TestNativeLoopInterrupted checks that a compiled loop that polls
-// parlib.Canceled stops on an interrupt.
+// TestNativeLoopInterrupted checks that a compiled loop that calls
+// parlib.CheckCanceled stops on an interrupt, and the cell says so.
 func TestNativeLoopInterrupted(t *testing.T) {
 	needNative(t)
 	e := newEngine(t)
-	mustRun(t, e, "%%native\nfunc Spin() int {\n\tfmt.Println(\"READY\")\n\tn := 0\n\tfor !parlib.Canceled() {\n\t\tn++\n\t}\n\treturn n\n}\n")
+	mustRun(t, e, "%%native\nfunc Spin() int {\n\tfmt.Println(\"READY\")\n\tn := 0\n\tfor {\n\t\tif n%4096 == 0 {\n\t\t\tparlib.CheckCanceled()\n\t\t}\n\t\tn++\n\t}\n}\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	out := &testOutput{ready: ready}

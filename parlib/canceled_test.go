@@ -2,6 +2,7 @@ package parlib
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -20,4 +21,20 @@ func TestCanceledFollowsSetContext(t *testing.T) {
 	if Canceled() {
 		t.Fatal("Canceled() = true with the background context")
 	}
+}
+
+func TestCheckCanceledPanicsWithErrCanceled(t *testing.T) {
+	defer SetContext(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	SetContext(ctx)
+	CheckCanceled() // not cancelled: returns
+	cancel()
+	defer func() {
+		err, ok := recover().(error)
+		if !ok || !errors.Is(err, ErrCanceled) || !errors.Is(err, context.Canceled) {
+			t.Errorf("CheckCanceled panicked with %v; want an error wrapping ErrCanceled and context.Canceled", err)
+		}
+	}()
+	CheckCanceled()
+	t.Error("CheckCanceled returned after the cancel")
 }

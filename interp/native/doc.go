@@ -51,8 +51,9 @@
 // an import, so that a later kernel loads it without running the go
 // command.
 //
-// Compiled code cannot be stopped by the interpreter: a long loop polls
-// parlib.Canceled (the engine cancels parlib's context on an interrupt);
+// Compiled code cannot be stopped by the interpreter: a long loop calls
+// parlib.CheckCanceled or polls parlib.Canceled (the engine cancels
+// parlib's context on an interrupt);
 // one that never does is stopped by the supervisor of the engine's process,
 // which restarts the engine and runs the cells' definitions again, loading
 // the cached plugins.

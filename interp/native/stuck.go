@@ -21,8 +21,8 @@ const StuckExitStatus = 2
 
 // ExitWhenStuck is for an engine process that a supervisor restarts (the
 // child of engine/proc): when compiled code of a native cell still runs
-// grace after an interrupt, which it ignores (a loop that never polls
-// parlib.Canceled), the process ends with a line on its standard error
+// grace after an interrupt, which it ignores (a loop that never calls
+// parlib.CheckCanceled or parlib.Canceled), the process ends with a line on its standard error
 // that says so, in the form of the Go runtime's fatal errors, which the
 // supervisor reports. The supervisor then starts the engine again and
 // restores the cells' definitions, loading their plugins from the cache.
@@ -38,7 +38,7 @@ func ExitWhenStuck(grace time.Duration) {
 
 // StuckMessage is the line ExitWhenStuck writes.
 func StuckMessage(ignored time.Duration) string {
-	return fmt.Sprintf("fatal error: compiled code of a %%%%native cell ignored the interrupt for %v (a loop that never checks parlib.Canceled() cannot be stopped): the engine is restarted",
+	return fmt.Sprintf("fatal error: compiled code of a %%%%native cell ignored the interrupt for %v (a loop that never calls parlib.CheckCanceled() cannot be stopped): the engine is restarted",
 		ignored.Round(100*time.Millisecond))
 }
 

@@ -16,6 +16,7 @@ func init() {
 		"Bench":               reflect.ValueOf(parlib.Bench),
 		"BenchNamed":          reflect.ValueOf(parlib.BenchNamed),
 		"Canceled":            reflect.ValueOf(parlib.Canceled),
+		"CheckCanceled":       reflect.ValueOf(parlib.CheckCanceled),
 		"CholeskyMap":         reflect.ValueOf(parlib.CholeskyMap),
 		"CholeskyTask":        reflect.ValueOf(parlib.CholeskyTask),
 		"Context":             reflect.ValueOf(parlib.Context),
