@@ -24,6 +24,9 @@ const nativeHelp = `A cell that starts with %%native is compiled by the Go toolc
 
 // nativeCell runs a %%native cell.
 func nativeCell(ctx context.Context, m Magic, body string, h Host) engine.ExecuteResult {
+	if strings.TrimSpace(m.Args) != "" {
+		return errResult(engine.UsageError, "%%%%native takes no arguments: the cell below it is the code")
+	}
 	if n, ok := h.(NativeHost); ok {
 		return n.RunNative(ctx, m, body)
 	}

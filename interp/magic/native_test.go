@@ -38,6 +38,14 @@ func TestNativeCellGoesToTheNativeHost(t *testing.T) {
 	}
 }
 
+func TestNativeCellTakesNoArguments(t *testing.T) {
+	h := &nativeHost{}
+	res := ExecCell(context.Background(), Magic{Name: "native", Cell: true, Line: 1, Args: "-O3"}, "\nfunc f() {}", h)
+	if res.Err == nil || res.Err.Kind != engine.UsageError || !strings.Contains(res.Err.Value, "%%native takes no arguments") || len(h.native) != 0 {
+		t.Errorf("%%%%native -O3: %+v; want a usage error", res.Err)
+	}
+}
+
 func TestNativeCellRunsInterpretedWithoutNativeHost(t *testing.T) {
 	h := &fakeHost{}
 	ExecCell(context.Background(), Magic{Name: "native", Cell: true, Line: 1}, "\nfunc f() int { return 1 }", h)
