@@ -116,6 +116,9 @@ func TestNativeCellsFromACheckout(t *testing.T) {
 	prefix := t.TempDir()
 	cmd := exec.Command("go", "run", ".", "install", "--prefix", prefix)
 	cmd.Dir = moduleRoot(t)
+	// As on a user's machine: in a git clone, the go command stamps the
+	// main module with a pseudo-version of the commit.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=auto")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go run . install: %v\n%s", err, out)
 	}

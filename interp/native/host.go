@@ -27,9 +27,10 @@ import (
 type Host struct {
 	// GoVersion is runtime.Version() of the program.
 	GoVersion string
-	// Main is the main module; Version is "(devel)" for a program built
-	// in a source tree (go build, go run) and the module's version for
-	// one built with `go install module@version`.
+	// Main is the main module; Version is "(devel)" (or a pseudo-version
+	// of the commit, in a git checkout) for a program built in a source
+	// tree, and the module's version for one built with `go install
+	// module@version`.
 	Main debug.Module
 	// Deps are the modules that provide packages linked into the program,
 	// with their versions and replacements.
@@ -74,7 +75,7 @@ func hostFrom(bi *debug.BuildInfo, goVersion, file string) (*Host, error) {
 	if h.Main.Path == "" {
 		return nil, errors.New("gopar's build information names no main module")
 	}
-	if h.Main.Version == "(devel)" || h.Main.Version == "" {
+	if localBuild(bi) {
 		dir, err := sourceDir(h.Main.Path, file)
 		if err != nil {
 			return nil, err
@@ -87,6 +88,24 @@ func hostFrom(bi *debug.BuildInfo, goVersion, file string) (*Host, error) {
 		}
 	}
 	return h, nil
+}
+
+// localBuild tells whether the program was built from a source tree (go
+// build, go run, go install in a checkout), not from a module downloaded
+// at a version (go install module@version). The main module of a local
+// build is "(devel)", or, when the go command stamped version control
+// information (a git checkout), a pseudo-version of the commit; it has no
+// checksum, which a downloaded module always has.
+func localBuild(bi *debug.BuildInfo) bool {
+	if bi.Main.Version == "(devel)" || bi.Main.Version == "" || bi.Main.Sum == "" {
+		return true
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs" {
+			return true
+		}
+	}
+	return false
 }
 
 // sourceDir finds the source tree of the main module mainPath, given the

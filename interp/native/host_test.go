@@ -69,6 +69,22 @@ func TestHostOfADevelopmentBuildBuildsAgainstItsSourceTree(t *testing.T) {
 	}
 }
 
+// TestHostOfACheckoutBuildWithVCSStamp checks that a build in a git
+// checkout, whose main module the go command stamps with a pseudo-version
+// of the commit, builds against its source tree.
+func TestHostOfACheckoutBuildWithVCSStamp(t *testing.T) {
+	bi := develInfo()
+	bi.Main.Version = "v0.0.0-20261129231123-8e1385f6e396+dirty"
+	bi.Settings = append(bi.Settings, debug.BuildSetting{Key: "vcs", Value: "git"}, debug.BuildSetting{Key: "vcs.modified", Value: "true"})
+	h, err := hostFrom(bi, "go1.26.8", thisFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mod := h.GoMod("gopar-native"); h.SourceDir != moduleRoot(t) || !strings.Contains(mod, "\tgithub.com/gopar/gopar => "+moduleRoot(t)+"\n") {
+		t.Errorf("SourceDir %q, go.mod:\n%s\nwant gopar replaced by its source tree", h.SourceDir, mod)
+	}
+}
+
 func TestHostOfAnInstalledVersionRequiresIt(t *testing.T) {
 	bi := develInfo()
 	bi.Main.Version, bi.Main.Sum = "v1.2.3", "h1:abc"
@@ -117,7 +133,7 @@ func TestBuildFlagsAndEnvAreTheProgramsBuild(t *testing.T) {
 	if err == nil {
 		t.Fatal("a -trimpath development build has a host")
 	}
-	bi.Main.Version = "v1.0.0"
+	bi.Main.Version, bi.Main.Sum = "v1.0.0", "h1:x"
 	if h, err = hostFrom(bi, "go1.26.8", "github.com/gopar/gopar/interp/native/host.go"); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +168,7 @@ func TestCheckPlatform(t *testing.T) {
 			bi := develInfo()
 			bi.Settings = slices.DeleteFunc(slices.Clone(bi.Settings), func(s debug.BuildSetting) bool { return s.Key == tt.setting.Key })
 			bi.Settings = append(bi.Settings, tt.setting)
-			bi.Main.Version = "v1.0.0"
+			bi.Main.Version, bi.Main.Sum = "v1.0.0", "h1:x"
 			h, err := hostFrom(bi, "go1.26.8", "x")
 			if err != nil {
 				t.Fatal(err)
@@ -168,7 +184,7 @@ func TestCheckPlatform(t *testing.T) {
 func TestKeyChangesWithWhatDecidesCompatibility(t *testing.T) {
 	base := func() *Host {
 		bi := develInfo()
-		bi.Main.Version = "v1.0.0"
+		bi.Main.Version, bi.Main.Sum = "v1.0.0", "h1:x"
 		h, err := hostFrom(bi, "go1.26.8", "x")
 		if err != nil {
 			t.Fatal(err)
