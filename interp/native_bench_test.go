@@ -110,7 +110,9 @@ func BenchmarkNativeFib(b *testing.B) {
 	b.ReportMetric(float64(cell.Microseconds())/1000, "cell-ms")
 }
 
-// seriesCell is the slow series written by hand, on threads goroutines.
+// seriesCell is the slow series written by hand, on threads goroutines
+// (the partial sums of chunks are added in order, as parlib does, so that
+// the sum does not depend on the thread count).
 const seriesCell = `%%native
 // slowRange sums 1/k over k in [lo, hi) without a digit 9.
 func slowRange(lo, hi int) float64 {
@@ -130,22 +132,31 @@ func slowRange(lo, hi int) float64 {
 	return s
 }
 
-// Series sums the slow series over [1, n] on threads goroutines.
+// Series sums the slow series over [1, n] on threads goroutines, which
+// take chunks of 2^16 terms in turn.
 func Series(n, threads int) float64 {
-	parts := make([]float64, threads)
+	const chunk = 1 << 16
+	chunks := (n + chunk - 1) / chunk
+	sums := make([]float64, chunks)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for t := range threads {
+	for range threads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lo, hi := 1+t*n/threads, 1+(t+1)*n/threads
-			parts[t] = slowRange(lo, hi)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				sums[c] = slowRange(1+c*chunk, 1+min((c+1)*chunk, n))
+			}
 		}()
 	}
 	wg.Wait()
 	s := 0.0
-	for _, p := range parts {
-		s += p
+	for _, x := range sums {
+		s += x
 	}
 	return s
 }
