@@ -10,7 +10,8 @@
 //     executed notebook and, if asked, a self-contained HTML report;
 //   - gopar kernel is the kernel itself, which Jupyter starts as kernel.json
 //     says;
-//   - gopar version prints the versions of gopar, Go and yaegi;
+//   - gopar version prints the versions of gopar, Go and yaegi, and whether
+//     native cells are available;
 //   - gopar worker is a worker process for a notebook's dist calls (package
 //     dist), on this machine or another, connected through NATS.
 //
@@ -584,7 +585,8 @@ func installedKernel(exe string) nbrun.KernelSpec {
 	return nbrun.KernelSpec{Name: name, DisplayName: spec.DisplayName, Language: spec.Language}
 }
 
-// versionString is "gopar VERSION (GOVERSION, yaegi VERSION, OS/ARCH)".
+// versionString is "gopar VERSION (GOVERSION, yaegi VERSION, OS/ARCH)",
+// and a line that says whether native cells are available.
 // VERSION is the -ldflags version if set, else the module version when
 // built with `go install module@version`, else the engine's version.
 func versionString() string {
@@ -606,5 +608,5 @@ func versionString() string {
 	if v == "" {
 		v = interp.Version
 	}
-	return fmt.Sprintf("gopar %s (%s, yaegi %s, %s/%s)", v, runtime.Version(), yaegi, runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("gopar %s (%s, yaegi %s, %s/%s)\n%s", v, runtime.Version(), yaegi, runtime.GOOS, runtime.GOARCH, interp.NativeSummary())
 }

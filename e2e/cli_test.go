@@ -15,9 +15,9 @@ import (
 	"github.com/gopar/gopar/interp"
 )
 
-// versionRE matches the line `gopar version` prints:
-// "gopar VERSION (GO, yaegi YAEGI, OS/ARCH)".
-var versionRE = regexp.MustCompile(`^gopar (\S+) \((go\S+), yaegi (\S+), (\S+)\)\n$`)
+// versionRE matches the lines `gopar version` prints:
+// "gopar VERSION (GO, yaegi YAEGI, OS/ARCH)" and "native cells: …".
+var versionRE = regexp.MustCompile(`^gopar (\S+) \((go\S+), yaegi (\S+), (\S+)\)\nnative cells: [^\n]+\n$`)
 
 // semverRE matches a semantic version, with or without its v: gopar's own
 // ("0.1.0"), a release's ("v1.2.3") or a pseudo-version

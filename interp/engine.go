@@ -258,7 +258,12 @@ func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, coun
 	rs := newRestoreSet(len(lines))
 	if mc.CellMagic != nil {
 		e.sourceRuns = nil
-		res := magic.ExecCell(ctx, *mc.CellMagic, mc.Source, host{e})
+		res := magic.ExecCell(ctx, *mc.CellMagic, mc.Source, cellHost{host{e}, count})
+		if res.Restore != "" {
+			// The magic says how to restore itself (%%native: the cell as
+			// typed, which reloads its cached plugin).
+			return res
+		}
 		for _, r := range e.sourceRuns {
 			rs.add(0, r)
 		}

@@ -94,6 +94,9 @@ func (x *execution) importPkg(name, p string, off int) error {
 	if name == "_" {
 		return nil // symbols are preloaded; nothing to initialise
 	}
+	if err := x.importNative(p, off); err != nil {
+		return err
+	}
 	if name == "" {
 		name = x.pkgName(p)
 	}

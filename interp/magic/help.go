@@ -78,6 +78,7 @@ func help(out engine.Output) engine.ExecuteResult {
 	t.WriteString("\nDisplay functions:\n" + indent(displayHelp) + "\n")
 	t.WriteString("\nA parlib tour:\n" + indent(parlibTour) + "\n")
 	t.WriteString("\nInterrupts:\n" + interruptHelp + "\n")
+	t.WriteString("\nNative cells:\n" + nativeHelp + "\n")
 
 	var md strings.Builder
 	md.WriteString("## gopar help\n\nGo cells, interpreted by yaegi, with parallel work done natively by `parlib`.\n\n### Magics\n\n")
@@ -88,6 +89,7 @@ func help(out engine.Output) engine.ExecuteResult {
 	md.WriteString("\n### Display functions\n\n```go\n" + displayHelp + "\n```\n")
 	md.WriteString("\n### A parlib tour\n\n```go\n" + parlibTour + "\n```\n")
 	md.WriteString("\n### Interrupts\n\n" + interruptHelp + "\n")
+	md.WriteString("\n### Native cells\n\n" + nativeHelp + "\n")
 
 	out.Display(engine.Display{Data: engine.Bundle{"text/plain": t.String(), "text/markdown": md.String()}})
 	return engine.ExecuteResult{}

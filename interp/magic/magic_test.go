@@ -160,8 +160,8 @@ func TestParse(t *testing.T) {
 			source: "s := `\n%time x\n`\nf(a,\n!b)\ny := a % b",
 		},
 		{name: "no magic", code: "fmt.Println(1)", source: "fmt.Println(1)"},
-		{name: "unknown magic", code: "x := 1\n%frobnicate 3", err: "line 2: unknown magic %frobnicate (known: %cd, %env, %help, %lsmagic, %memlimit, %pwd, %reset, %threads, %time, %timeit, %who, %whos; cell magics: %%everywhere, %%time, %%timeit)"},
-		{name: "unknown cell magic", code: "%%bash\nls", err: "unknown cell magic %%bash (known: %%everywhere, %%time, %%timeit)"},
+		{name: "unknown magic", code: "x := 1\n%frobnicate 3", err: "line 2: unknown magic %frobnicate (known: %cd, %env, %go, %help, %lsmagic, %memlimit, %pwd, %reset, %threads, %time, %timeit, %who, %whos; cell magics: %%everywhere, %%native, %%time, %%timeit)"},
+		{name: "unknown cell magic", code: "%%bash\nls", err: "unknown cell magic %%bash (known: %%everywhere, %%native, %%time, %%timeit)"},
 		{name: "cell magic not first", code: "x := 1\n%%time\ny := 2", err: "line 2: cell magic %%time must be on the first line"},
 		{name: "cell magic with line magic", code: "%%time\nx := 1\n!ls", err: "line 3: a %%time cell cannot hold other magics"},
 	}

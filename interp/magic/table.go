@@ -81,6 +81,10 @@ func init() {
 		{name: "lsmagic",
 			line: &form{"%lsmagic", "list the magics",
 				func(_ context.Context, _ Magic, _ string, h Host) engine.ExecuteResult { return lsmagic(h.Output()) }}},
+		{name: "native",
+			cell: &form{"%%native", "on the first line: compile the cell's declarations with the Go toolchain and load them (compiled speed, shared memory)", nativeCell}},
+		{name: "go",
+			line: &form{"%go get MODULE[@VERSION]", "fetch a module, or pin its version, for packages imported natively", goCommand}},
 		{name: "!", bare: true,
 			line: &form{"!cmd", "run a shell command (sh -c); output streams as it comes; the exit status is shown when not 0",
 				func(ctx context.Context, m Magic, _ string, h Host) engine.ExecuteResult {

@@ -15,6 +15,8 @@ func init() {
 		"Amdahl":              reflect.ValueOf(parlib.Amdahl),
 		"Bench":               reflect.ValueOf(parlib.Bench),
 		"BenchNamed":          reflect.ValueOf(parlib.BenchNamed),
+		"Canceled":            reflect.ValueOf(parlib.Canceled),
+		"CheckCanceled":       reflect.ValueOf(parlib.CheckCanceled),
 		"CholeskyMap":         reflect.ValueOf(parlib.CholeskyMap),
 		"CholeskyTask":        reflect.ValueOf(parlib.CholeskyTask),
 		"Context":             reflect.ValueOf(parlib.Context),
