@@ -15,6 +15,12 @@ import (
 	"github.com/gopar/gopar/engine"
 )
 
+// RestartWait bounds how long Execute, when the child died under the cell
+// (or was killed InterruptGrace after an interrupt), waits for the restart
+// to report on it. Execute therefore returns at most InterruptGrace plus
+// RestartWait after its context is cancelled.
+const RestartWait = 10 * time.Second
+
 // Timeouts of the supervisor.
 const (
 	// DefaultInterruptGrace is Config.InterruptGrace's default.
@@ -30,9 +36,6 @@ const (
 	// queryTimeout bounds Complete, Inspect and IsComplete, including the
 	// wait for a child that is (re)starting.
 	queryTimeout = 5 * time.Second
-	// restartWait bounds how long a crashed cell's reply waits for the
-	// restart, to report on it.
-	restartWait = 10 * time.Second
 	// replayTimeout bounds the replay of one cell's Restore text.
 	replayTimeout = 30 * time.Second
 	// maxBackoff bounds the pause between failed starts.
@@ -156,7 +159,7 @@ func (e *Engine) PID() int {
 // for the child to be ready (or for ctx). When the child dies while the cell
 // runs, the result's Err is of kind engine.EngineCrashed and says what
 // happened; Execute returns once a new child is ready with the earlier
-// cells' definitions restored (or after restartWait).
+// cells' definitions restored (or after RestartWait).
 func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
 	for {
 		c, err := e.waitReady(ctx)
@@ -200,7 +203,7 @@ func (e *Engine) crashError(c *child, d *death) *engine.Error {
 	if e.isClosed() {
 		return engine.NewError(engine.EngineClosed, "the engine was closed while the cell ran")
 	}
-	t := time.NewTimer(restartWait)
+	t := time.NewTimer(RestartWait)
 	defer t.Stop()
 	var r *restart
 	select {
