@@ -114,7 +114,10 @@ type cellDefs struct {
 	variables []string
 }
 
-var _ engine.Engine = (*Engine)(nil)
+var (
+	_ engine.Engine          = (*Engine)(nil)
+	_ engine.IdleInterrupter = (*Engine)(nil)
+)
 
 // Start starts the engine's child process in the background and returns at
 // once; Execute waits until the child is ready. Start never fails: if the
@@ -276,6 +279,27 @@ func (e *Engine) childDied(c *child) {
 	if e.cur == c {
 		e.cur = nil
 		e.broadcast()
+	}
+}
+
+// InterruptIdle implements engine.IdleInterrupter: it passes an interrupt
+// that came while no cell runs to the child's engine, which stops what
+// earlier cells left running if it is an engine.IdleInterrupter itself. It
+// does nothing while a cell runs (Execute's context interrupts it) or while
+// no child is ready (a new child runs nothing of earlier cells). It does not
+// wait for the child.
+func (e *Engine) InterruptIdle() {
+	e.mu.Lock()
+	c := e.cur
+	e.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	busy := c.exec != nil || c.exited
+	c.mu.Unlock()
+	if !busy {
+		c.conn.send(&message{Op: opIdle})
 	}
 }
 
