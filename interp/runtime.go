@@ -1,18 +1,23 @@
 package interp
 
 import (
+	"context"
 	"fmt"
 	"io"
+	osexec "os/exec"
 	"reflect"
 	"time"
 
 	yaegi "github.com/traefik/yaegi/interp"
+
+	"github.com/gopar/gopar/internal/pgroup"
 )
 
 // The runtime is what the engine gives the interpreter besides the
 // standard library: package __gopar (the hooks rewritten cells call), the
 // stand-ins for the min and max builtins that yaegi lacks, the overrides
-// of os.Exit and time.Sleep, and the stdin reader.
+// of os.Exit, time.Sleep and os/exec's Command and CommandContext, and the
+// stdin reader.
 
 const rtPath = "github.com/gopar/gopar/interp/rt"
 
@@ -98,7 +103,46 @@ func (e *Engine) runtimeSymbols(st *state) yaegi.Exports {
 		"time/time": {
 			"Sleep": reflect.ValueOf(func(d time.Duration) { st.sleep(d) }),
 		},
+		"os/exec/exec": {
+			"Command": reflect.ValueOf(func(name string, arg ...string) *osexec.Cmd {
+				return e.command(context.Background(), name, arg...)
+			}),
+			"CommandContext": reflect.ValueOf(func(ctx context.Context, name string, arg ...string) *osexec.Cmd {
+				if ctx == nil {
+					panic("nil Context") // as os/exec does
+				}
+				return e.command(ctx, name, arg...)
+			}),
+		},
 	}
+}
+
+// command is exec.CommandContext for cells: the command runs in a process
+// group of its own, killed whole (with what it started) when ctx ends, as
+// exec.CommandContext does, and also when the cell that created the command
+// is interrupted or times out while it runs. A command created while no
+// cell runs (by a goroutine of an earlier cell) ends with ctx only, or with
+// the engine's process (engine/proc kills what is left in its session).
+// A command that ends normally is unaffected: it may outlive its cell.
+func (e *Engine) command(ctx context.Context, name string, arg ...string) *osexec.Cmd {
+	e.ctxMu.Lock()
+	cell := e.cellCtx
+	e.ctxMu.Unlock()
+	pctx, cancel := context.WithCancel(ctx)
+	context.AfterFunc(cell, func() {
+		// The cell's context ends at an interrupt or timeout, while the
+		// cell runs, and also once the cell has returned (the caller's
+		// cleanup): only the first is the cell's end for its commands.
+		e.ctxMu.Lock()
+		running := e.cellCtx == cell
+		e.ctxMu.Unlock()
+		if running {
+			cancel()
+		}
+	})
+	cmd := osexec.CommandContext(pctx, name, arg...)
+	pgroup.Isolate(cmd)
+	return cmd
 }
 
 // exitError is what os.Exit panics with inside cells.
