@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -78,6 +79,9 @@ func runCases(t *testing.T, env []string, limit time.Duration, script string, ar
 // errorText is a cell's error reply as one text: ename, evalue and the
 // traceback's lines.
 func errorText(reply map[string]any) string {
+	if reply["status"] != "error" {
+		return fmt.Sprintf("status %v", reply["status"])
+	}
 	var b strings.Builder
 	b.WriteString(fmtAny(reply["ename"]) + ": " + fmtAny(reply["evalue"]))
 	tb, _ := reply["traceback"].([]any)
