@@ -773,3 +773,18 @@ func TestProtocolViolation(t *testing.T) {
 	log.waitFor(t, "died while no cell was running: the engine broke the protocol (invalid character")
 	e.Close()
 }
+
+// BenchmarkExecute measures one round trip of an empty cell through the
+// supervisor and the toy child: what proc adds to every cell.
+func BenchmarkExecute(b *testing.B) {
+	e := Start(Config{Command: []string{toyPath}, Info: engine.Info{Implementation: "toy"}})
+	defer e.Close()
+	rec := newRecorder()
+	ctx := context.Background()
+	if res := e.Execute(ctx, engine.ExecuteRequest{Code: "print warm"}, rec); res.Err != nil {
+		b.Fatal(res.Err)
+	}
+	for b.Loop() {
+		e.Execute(ctx, engine.ExecuteRequest{Code: "", ExecutionCount: 1, StoreHistory: true}, rec)
+	}
+}
