@@ -351,7 +351,12 @@ func (c *capture) enter(label func(), count func() int) (exit func()) {
 	if o == nil {
 		o = &origin{gen: c.gen.Load(), count: count()}
 	}
-	c.origins.Store(me, o)
+	if _, taken := c.origins.LoadOrStore(me, o); taken {
+		// Another goroutine has this label set (label did not make
+		// one of its own): leave both unattributed, as the running
+		// cell's.
+		return func() {}
+	}
 	c.live.Add(1)
 	return func() {
 		c.origins.Delete(me)
