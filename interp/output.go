@@ -72,6 +72,9 @@ type capture struct {
 	attrOnce sync.Once
 	attr     [4]*attributed // see writers
 
+	recentMu sync.Mutex
+	recent   [recentCells]cellLabels // by generation modulo recentCells
+
 	mu  sync.Mutex // guards dst
 	dst engine.Output
 
@@ -335,14 +338,72 @@ type origin struct {
 //go:linkname profLabel runtime/pprof.runtime_getProfLabel
 func profLabel() unsafe.Pointer
 
+// recentCells is how many cells' statement label sets (see started) the
+// capture remembers.
+const recentCells = 8
+
+// cellLabels are the label sets of the goroutines that ran one cell's
+// statements.
+type cellLabels struct {
+	origin
+	labels []unsafe.Pointer
+}
+
+// started records the label set of the calling goroutine, which runs a
+// statement of the running cell (whose execution count is count): a
+// goroutine it starts inherits the label set, and enter then finds where it
+// comes from even when it first runs after the next cell began.
+func (c *capture) started(count func() int) {
+	p := profLabel()
+	if p == nil {
+		return
+	}
+	g := c.gen.Load()
+	c.recentMu.Lock()
+	defer c.recentMu.Unlock()
+	r := &c.recent[g%recentCells]
+	if r.gen != g {
+		*r = cellLabels{origin: origin{gen: g, count: count()}}
+	}
+	for _, l := range r.labels {
+		if l == p {
+			return
+		}
+	}
+	r.labels = append(r.labels, p)
+}
+
+// startedBy returns the origin of the cell whose statement ran in a
+// goroutine with label set p (see started), or nil.
+func (c *capture) startedBy(p unsafe.Pointer) *origin {
+	c.recentMu.Lock()
+	defer c.recentMu.Unlock()
+	for i := range c.recent {
+		for _, l := range c.recent[i].labels {
+			if l == p {
+				o := c.recent[i].origin
+				return &o
+			}
+		}
+	}
+	return nil
+}
+
 // enter registers the calling goroutine, which a cell's go statement
 // started (see Guard), and returns the function that unregisters it. It
 // calls label first, which gives the goroutine a label set of its own.
-// The goroutine comes from the cell that started the goroutine that
-// started it, if that one is registered (its label set is inherited until
-// label), else from the running cell, whose execution count is count.
+// The goroutine comes from the cell of the goroutine that started it (whose
+// label set it has until label): a registered goroutine's cell, or the cell
+// whose statement that goroutine ran (see started); else (compiled code
+// started it) from the running cell, whose execution count is count.
 func (c *capture) enter(label func(), count func() int) (exit func()) {
-	o, _ := c.origins.Load(profLabel())
+	parent := profLabel()
+	var o *origin
+	if v, ok := c.origins.Load(parent); ok {
+		o = v.(*origin)
+	} else if parent != nil {
+		o = c.startedBy(parent)
+	}
 	label()
 	me := profLabel()
 	if me == nil {

@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"reflect"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -269,4 +270,34 @@ func BenchmarkPrintln(b *testing.B) {
 		<-done
 	})
 	close(stop)
+}
+
+// TestGoroutineStartedLateKeepsItsCell checks that a goroutine a cell's
+// statement started counts as that cell's even when it first runs (and
+// registers) after the next cell began.
+func TestGoroutineStartedLateKeepsItsCell(t *testing.T) {
+	e := newEngine(t)
+	c := e.cap
+	c.setOutput(discardOutput{}) // In [7] begins
+	defer c.setOutput(nil)
+	recorded, proceed := make(chan bool), make(chan bool)
+	result := make(chan *origin, 1)
+	go func() {
+		// A goroutine running the cell's statements, labelled as an
+		// evaluation is.
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(evalLabel, "test")))
+		c.started(func() int { return 7 })
+		go func() {
+			<-proceed
+			defer c.enter(labelGoroutine, func() int { return 8 })()
+			result <- c.background()
+		}()
+		close(recorded)
+	}()
+	<-recorded
+	c.setOutput(discardOutput{}) // In [8] begins before the goroutine runs
+	close(proceed)
+	if o := <-result; o == nil || o.count != 7 {
+		t.Errorf("the goroutine started by In [7] counts as %+v, want In [7]'s", o)
+	}
 }

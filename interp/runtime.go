@@ -118,6 +118,7 @@ func (e *Engine) runtimeSymbols(st *state) yaegi.Exports {
 				st.mu.Unlock()
 			}),
 			"Started": reflect.ValueOf(func() {
+				c.started(cellCount)
 				st.mu.Lock()
 				if st.started != nil {
 					close(st.started)
