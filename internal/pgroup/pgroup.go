@@ -9,10 +9,14 @@ package pgroup
 
 import "os/exec"
 
-// Isolate prepares cmd, not started yet, to run in a process group of its
-// own, and sets its Cancel (which exec.CommandContext's context calls when
-// it ends) to kill that whole group with SIGKILL. It replaces
-// cmd.SysProcAttr. Outside Unix it leaves cmd as it is.
+// Isolate prepares cmd, made by exec.CommandContext and not started yet
+// (os/exec refuses to start a command with a Cancel that exec.Command
+// made), to run in a process group of its own, and sets its Cancel (which exec.CommandContext's context calls when
+// it ends) to kill that whole group with SIGKILL. On Linux the command also
+// gets SIGKILL when this process dies (Pdeathsig; strictly, when the thread
+// that starts it ends, which for a goroutine that has not locked its
+// thread is when the process ends). It replaces cmd.SysProcAttr. Outside
+// Unix it leaves cmd as it is.
 func Isolate(cmd *exec.Cmd) {
 	isolate(cmd)
 }

@@ -10,7 +10,9 @@ import (
 )
 
 func isolate(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	a := &syscall.SysProcAttr{Setpgid: true}
+	setPdeathsig(a)
+	cmd.SysProcAttr = a
 	cmd.Cancel = func() error { return Kill(cmd.Process) }
 }
 
