@@ -56,12 +56,19 @@ func goparRun(args ...string) (stdout, stderr string, status int) {
 
 // TestUsageListsCommands checks that gopar's usage, asked for or given for
 // a missing command, shows every command of the table with its synopsis
-// and short description, in the table's order.
+// and short description, in the table's order, except the hidden
+// (internal) ones, which it does not mention.
 func TestUsageListsCommands(t *testing.T) {
 	check := func(what, usage string) {
 		t.Helper()
 		at := 0
 		for _, c := range commands {
+			if c.hidden {
+				if strings.Contains(usage, "gopar "+c.name()) {
+					t.Errorf("%s: the internal command %s is listed:\n%s", what, c.name(), usage)
+				}
+				continue
+			}
 			i := strings.Index(usage[at:], "\n  "+c.synopsis)
 			if i < 0 {
 				t.Errorf("%s: %q missing or out of order in:\n%s", what, c.synopsis, usage)

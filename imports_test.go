@@ -28,6 +28,7 @@ var layers = map[string][]string{
 	"parlib":            {},
 	"dist":              {"engine", "parlib"},
 	"e2e":               {"engine", "kernel", "interp", "nbrun", "install", "display", "parlib", "dist"},
+	"bench":             {"parlib"},
 }
 
 // TestImportLayers fails when a package imports one of gopar's packages

@@ -13,7 +13,11 @@
 //   - gopar version prints the versions of gopar, Go and yaegi, and whether
 //     native cells are available;
 //   - gopar worker is a worker process for a notebook's dist calls (package
-//     dist), on this machine or another, connected through NATS.
+//     dist), on this machine or another, connected through NATS;
+//   - gopar engine is internal, not listed in gopar's usage: the engine
+//     process that gopar kernel and gopar run start (the same executable),
+//     in which cells run, so that a fatal error in a cell ends that process
+//     and not the kernel (see package engine/proc).
 //
 // `gopar help` lists the commands with their usage lines; `gopar help
 // COMMAND`, or `gopar COMMAND --help`, describes one and its flags.
@@ -34,10 +38,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/engine/proc"
 	"github.com/gopar/gopar/install"
 	"github.com/gopar/gopar/internal/prebind"
 	"github.com/gopar/gopar/interp"
+	"github.com/gopar/gopar/interp/native"
 	"github.com/gopar/gopar/kernel"
 	"github.com/gopar/gopar/nbrun"
 )
@@ -64,6 +69,9 @@ type command struct {
 	long string
 	// aliases are other names that run the command, not shown in the usage.
 	aliases []string
+	// hidden leaves the command out of gopar's usage: it is internal,
+	// started by gopar itself, not by users.
+	hidden bool
 	// flags defines the command's flags on fs and returns its run function,
 	// which reads their values once fs has parsed the command line.
 	flags func(fs *flag.FlagSet) runFunc
@@ -120,6 +128,18 @@ var commands = []*command{
 		short:    "serve a notebook's dist tasks from a NATS server (a worker process)",
 		long:     workerLong,
 		flags:    workerFlags,
+	},
+	{
+		// Internal: gopar kernel and gopar run start this executable as
+		// "gopar engine" (engine/proc's child side); it is never run by
+		// hand, and fails at once when it is.
+		synopsis: "gopar engine",
+		short:    "internal: the engine process that gopar kernel and gopar run start",
+		long: "Runs the Go engine for the gopar kernel or gopar run that started it, which talks\n" +
+			"to it over file descriptor 3. Internal: a fatal error in a cell ends this\n" +
+			"process, not the kernel, which starts a new one. It is not run by hand.",
+		hidden: true,
+		flags:  engineFlags,
 	},
 }
 
@@ -185,6 +205,9 @@ const descColumn = 31
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, "gopar is a Jupyter kernel for Go, made for parallel-computing experiments.\n\nUsage:\n")
 	for _, c := range commands {
+		if c.hidden {
+			continue
+		}
 		if line := "  " + c.synopsis; len(line) < descColumn {
 			fmt.Fprintf(w, "%-*s%s\n", descColumn, line, c.short)
 		} else {
@@ -331,15 +354,18 @@ func kernelFlags(fs *flag.FlagSet) runFunc {
 }
 
 // serveKernel is `gopar kernel`: it serves Jupyter's requests on the
-// connection file's ports until SIGTERM or a shutdown request.
+// connection file's ports until SIGTERM or a shutdown request. Cells run in
+// a supervised child process ("gopar engine", see startEngine), so that a
+// fatal error in one costs that cell, not the kernel.
 func serveKernel(conn string, debug bool, stderr io.Writer) error {
-	// interp.New redirects os.Stdout and os.Stderr to capture cell output:
-	// stderr, taken before, stays the real one for the kernel's log.
 	logw := stderr
 	if _, err := os.Stat(conn); err != nil {
 		return fmt.Errorf("connection file %s: %v", conn, errors.Unwrap(err))
 	}
-	eng := startEngine(logw)
+	eng, err := startEngine(logw, 0)
+	if err != nil {
+		return err
+	}
 	defer eng.Close()
 	// SIGINT interrupts the running cell (the kernel handles it); SIGTERM
 	// ends the kernel.
@@ -347,7 +373,7 @@ func serveKernel(conn string, debug bool, stderr io.Writer) error {
 	defer stop()
 	// The ports were bound while the program initialised (internal/prebind).
 	defer prebind.CloseAll()
-	err := kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: debug, Prebound: prebind.Take,
+	err = kernel.Serve(ctx, kernel.Config{ConnectionFile: conn, Engine: eng, Log: logw, Debug: debug, Prebound: prebind.Take,
 		ParentPID: kernel.ParentPIDFromEnv()}) // shut down when Jupyter's launcher is gone
 	if err != nil && ctx.Err() != nil {
 		// SIGTERM: the frontend ends the kernel; that is a clean exit.
@@ -359,67 +385,59 @@ func serveKernel(conn string, debug bool, stderr io.Writer) error {
 	return nil
 }
 
-// lazyEngine is the Go engine while it loads in the background, so that
-// the kernel binds its sockets and answers the client's first connection
-// attempt without waiting for the interpreter (about 0.1 s). Every method
-// waits until the engine is ready.
-type lazyEngine struct {
-	ready chan struct{}
-	eng   *interp.Engine
-}
-
-var _ engine.Engine = (*lazyEngine)(nil)
-
-// startEngine starts loading the engine. If loading fails, it reports the
-// error on logw and ends the process with status 1.
-func startEngine(logw io.Writer) *lazyEngine {
-	l := &lazyEngine{ready: make(chan struct{})}
-	go func() {
-		eng, err := interp.New(interp.Options{})
-		if err != nil {
-			fmt.Fprintf(logw, "gopar kernel: starting the Go engine: %s\n", oneLine(err))
-			os.Exit(1)
-		}
-		l.eng = eng
-		close(l.ready)
-	}()
-	return l
-}
-
-// Info describes the engine without waiting for it to load.
-func (l *lazyEngine) Info() engine.Info { return interp.Info() }
-
-// Execute waits for the engine (or for ctx) and runs the cell.
-func (l *lazyEngine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
-	select {
-	case <-l.ready:
-	case <-ctx.Done():
-		msg := "interrupted while the Go engine was loading"
-		return engine.ExecuteResult{Err: engine.NewError(engine.Interrupt, msg)}
+// startEngine starts the Go engine in a supervised child process: this
+// executable run as "gopar engine". It returns at once: the engine loads
+// in the background (about 0.1 s) while the kernel binds its sockets and
+// answers kernel_info with interp.Info, and the first cell waits for it.
+// The engine writes its log (its restarts, and what the child writes on
+// its own stdout and stderr) to logw. grace is how long a cell has to stop
+// after an interrupt before its process is killed and restarted (0:
+// proc.DefaultInterruptGrace).
+func startEngine(logw io.Writer, grace time.Duration) (*proc.Engine, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding this executable to start the engine process: %v", err)
 	}
-	return l.eng.Execute(ctx, req, out)
+	return proc.Start(proc.Config{
+		Command:        []string{exe, "engine"},
+		Log:            logw,
+		Info:           interp.Info(),
+		InterruptGrace: grace,
+	}), nil
 }
 
-// Complete waits for the engine and proposes completions.
-func (l *lazyEngine) Complete(code string, cursor int) engine.Completion {
-	<-l.ready
-	return l.eng.Complete(code, cursor)
+// engineFlags defines the flags of `gopar engine`: none.
+func engineFlags(fs *flag.FlagSet) runFunc {
+	return func(args []string, _, _ io.Writer) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		return serveEngine()
+	}
 }
 
-// Inspect waits for the engine and describes the object at cursor.
-func (l *lazyEngine) Inspect(code string, cursor, detail int) engine.Inspection {
-	<-l.ready
-	return l.eng.Inspect(code, cursor, detail)
+// serveEngine is `gopar engine`, the child process of startEngine: it
+// builds the Go engine and serves the kernel with it over the connection
+// the kernel passed (engine/proc), until the kernel closes it or dies.
+// proc.NewChild also sets the process's memory and stack limits
+// (internal/memguard), the memory limit from GOPAR_ENGINE_MEMLIMIT.
+func serveEngine() error {
+	ch, err := proc.NewChild()
+	if err != nil {
+		return err
+	}
+	// Locate tells the kernel which line of a cell runs, so that a crash
+	// report can say where the engine died.
+	eng, err := interp.New(interp.Options{Locate: ch.Locate})
+	if err != nil {
+		return fmt.Errorf("starting the Go engine: %s", oneLine(err))
+	}
+	// Compiled code of a %%native cell cannot be stopped from outside: when
+	// it ignores an interrupt, the engine ends itself with a clear message
+	// (and the kernel restarts it), before the kernel's own grace runs out.
+	native.ExitWhenStuck(nativeStuckGrace)
+	return ch.Serve(eng)
 }
-
-// IsComplete waits for the engine and tells whether code is ready to run.
-func (l *lazyEngine) IsComplete(code string) (status, indent string) {
-	<-l.ready
-	return l.eng.IsComplete(code)
-}
-
-// Close waits for the engine and closes it.
-func (l *lazyEngine) Close() error { <-l.ready; return l.eng.Close() }
 
 // oneLine keeps an error message on one line.
 func oneLine(err error) string {
@@ -523,6 +541,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 	fs.BoolVar(&allowErrs, "allow-errors", false, "run all cells even after one fails, and exit 0")
 	fs.BoolVar(&quiet, "q", false, "print no progress")
 	return func(args []string, _, stderr io.Writer) error {
+		engineLog := stderr
 		if len(args) != 1 {
 			return &usageError{msg: "need exactly one NOTEBOOK.ipynb", help: true}
 		}
@@ -536,23 +555,43 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if quiet {
 			opts.Log = nil
 		}
-		return runNotebook(opts)
+		return runNotebook(opts, engineLog)
 	}
 }
 
-// runNotebook is `gopar run`: it executes the notebook with a new Go
-// engine.
-func runNotebook(opts nbrun.Options) error {
+// nativeStuckGrace is how long compiled code of a %%native cell may ignore
+// an interrupt before the engine ends itself: shorter than the kernel's
+// grace (proc.DefaultInterruptGrace) and gopar run's (runGrace), so that
+// the user reads the engine's own explanation.
+const nativeStuckGrace = 2 * time.Second
+
+// runGrace is how long a cell of `gopar run` has to stop after its
+// timeout (or a Ctrl-C) before the engine process is killed and restarted
+// with the earlier cells' definitions.
+const runGrace = 3 * time.Second
+
+// runNotebook is `gopar run`: it executes the notebook with the Go engine
+// in a supervised child process, as the kernel does: a cell that crashes
+// the engine fails with an EngineCrashed error, and a cell that does not
+// stop after its timeout gets its process killed; the next cells run in a
+// new engine process with the earlier cells' definitions restored. The
+// engine's log (its restarts, and what its process writes on its own
+// stderr) goes to logw.
+func runNotebook(opts nbrun.Options, logw io.Writer) error {
 	// Fail on a missing or broken notebook, or an output that cannot be
 	// written, before starting the engine.
 	if err := nbrun.Check(opts); err != nil {
 		return err
 	}
-	eng, err := interp.New(interp.Options{})
+	eng, err := startEngine(logw, runGrace)
 	if err != nil {
-		return fmt.Errorf("starting the Go engine: %v", err)
+		return err
 	}
 	defer eng.Close()
+	// proc's Execute returns at most runGrace plus the restart after a
+	// cell's context ends; nbrun must wait that long rather than abandon
+	// the call.
+	opts.Grace = runGrace + proc.RestartWait + 5*time.Second
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	exe, _ := os.Executable()

@@ -32,6 +32,10 @@ type Options struct {
 	HTML string
 	// Timeout limits each cell; 0 means no limit.
 	Timeout time.Duration
+	// Grace is how long to wait for the engine to return after a cell's
+	// context is cancelled (its timeout, or ctx) before giving up on it;
+	// 0 means 10 s (see ExecOptions.Grace).
+	Grace time.Duration
 	// AllowErrors keeps running after a failing cell (Run then returns
 	// nil); otherwise the first failing cell stops the run.
 	AllowErrors bool
@@ -148,7 +152,7 @@ func Run(ctx context.Context, eng engine.Engine, opts Options) error {
 		}
 	}
 	start := time.Now()
-	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, AllowErrors: opts.AllowErrors, Log: opts.Log, Kernel: opts.Kernel})
+	runErr := Execute(ctx, eng, nb, ExecOptions{Timeout: opts.Timeout, Grace: opts.Grace, AllowErrors: opts.AllowErrors, Log: opts.Log, Kernel: opts.Kernel})
 	var page bytes.Buffer
 	var pageErr error
 	if opts.HTML != "" {

@@ -163,8 +163,9 @@ func (c *child) run(started chan<- error) {
 	c.mu.Lock()
 	c.exited = true
 	c.mu.Unlock()
-	// End whatever the cells started (the group outlives its leader).
-	killGroup(c.cmd.Process.Pid)
+	// End whatever the cells started (the group and the session outlive
+	// their leader).
+	killTree(c.cmd.Process.Pid)
 	// The readers see end of file at once, unless a process that left the
 	// group holds a descriptor: then stop reading after drainWait.
 	t := time.NewTimer(drainWait)

@@ -39,13 +39,18 @@
 // An interrupt (the cancellation of Execute's context) is passed to the
 // child, which cancels the running Execute's context. If the child has not
 // answered InterruptGrace later, it is killed and restarted the same way.
+// Engine implements engine.IdleInterrupter: an interrupt that comes while
+// no cell runs is passed to the child's engine if it implements it too.
 //
 // # Process hygiene (Unix)
 //
-// The child runs in its own process group, so that the SIGINT Jupyter sends
-// to the kernel's process group does not reach it, and so that one kill of
-// the group ends the child and whatever its cells started; the parent does
-// that whenever a child ends. On Linux the child also gets SIGKILL when the
+// The child runs in its own session and process group, so that the SIGINT
+// Jupyter sends to the kernel's process group does not reach it, and so
+// that one kill of the group ends the child and whatever its cells started;
+// the parent does that whenever a child ends, and on Linux it also kills
+// every process left in the child's session: processes that cells started
+// in process groups of their own (the Go engine does, so that an interrupt
+// ends the processes of the cell it stops, group by group). On Linux the child also gets SIGKILL when the
 // kernel dies (Pdeathsig); everywhere, it exits when the protocol
 // connection reaches end of file. The child's standard output and standard
 // error go to the parent, which reads them: in stderr it looks for the Go
@@ -74,6 +79,10 @@
 //	    run a cell; the child answers with "result" and the same id.
 //	{"op":"interrupt","id":N}
 //	    cancel the context of the running execute N (ignored otherwise).
+//	{"op":"interrupt_idle"}
+//	    an interrupt while no cell runs: the child calls its engine's
+//	    InterruptIdle (engine.IdleInterrupter), unless a cell runs or
+//	    the engine has none.
 //	{"op":"input_reply","seq":S,"text":…,"err":…}
 //	    the answer to "input" S; err is "" (ok), "nostdin"
 //	    (engine.ErrNoStdin), "canceled" or another message. No answer

@@ -15,6 +15,12 @@ import (
 	"github.com/gopar/gopar/engine"
 )
 
+// RestartWait bounds how long Execute, when the child died under the cell
+// (or was killed InterruptGrace after an interrupt), waits for the restart
+// to report on it. Execute therefore returns at most InterruptGrace plus
+// RestartWait after its context is cancelled.
+const RestartWait = 10 * time.Second
+
 // Timeouts of the supervisor.
 const (
 	// DefaultInterruptGrace is Config.InterruptGrace's default.
@@ -30,9 +36,6 @@ const (
 	// queryTimeout bounds Complete, Inspect and IsComplete, including the
 	// wait for a child that is (re)starting.
 	queryTimeout = 5 * time.Second
-	// restartWait bounds how long a crashed cell's reply waits for the
-	// restart, to report on it.
-	restartWait = 10 * time.Second
 	// replayTimeout bounds the replay of one cell's Restore text.
 	replayTimeout = 30 * time.Second
 	// maxBackoff bounds the pause between failed starts.
@@ -111,7 +114,10 @@ type cellDefs struct {
 	variables []string
 }
 
-var _ engine.Engine = (*Engine)(nil)
+var (
+	_ engine.Engine          = (*Engine)(nil)
+	_ engine.IdleInterrupter = (*Engine)(nil)
+)
 
 // Start starts the engine's child process in the background and returns at
 // once; Execute waits until the child is ready. Start never fails: if the
@@ -156,7 +162,7 @@ func (e *Engine) PID() int {
 // for the child to be ready (or for ctx). When the child dies while the cell
 // runs, the result's Err is of kind engine.EngineCrashed and says what
 // happened; Execute returns once a new child is ready with the earlier
-// cells' definitions restored (or after restartWait).
+// cells' definitions restored (or after RestartWait).
 func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
 	for {
 		c, err := e.waitReady(ctx)
@@ -200,7 +206,7 @@ func (e *Engine) crashError(c *child, d *death) *engine.Error {
 	if e.isClosed() {
 		return engine.NewError(engine.EngineClosed, "the engine was closed while the cell ran")
 	}
-	t := time.NewTimer(restartWait)
+	t := time.NewTimer(RestartWait)
 	defer t.Stop()
 	var r *restart
 	select {
@@ -273,6 +279,27 @@ func (e *Engine) childDied(c *child) {
 	if e.cur == c {
 		e.cur = nil
 		e.broadcast()
+	}
+}
+
+// InterruptIdle implements engine.IdleInterrupter: it passes an interrupt
+// that came while no cell runs to the child's engine, which stops what
+// earlier cells left running if it is an engine.IdleInterrupter itself. It
+// does nothing while a cell runs (Execute's context interrupts it) or while
+// no child is ready (a new child runs nothing of earlier cells). It does not
+// wait for the child.
+func (e *Engine) InterruptIdle() {
+	e.mu.Lock()
+	c := e.cur
+	e.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	busy := c.exec != nil || c.exited
+	c.mu.Unlock()
+	if !busy {
+		c.conn.send(&message{Op: opIdle})
 	}
 }
 

@@ -100,6 +100,59 @@ func TestCloseKillsProcessGroup(t *testing.T) {
 	}
 }
 
+// TestDeathKillsSession checks that processes a cell started in process
+// groups of their own (as the Go engine does, to interrupt them group by
+// group) end with the child, whether the child is closed or dies.
+func TestDeathKillsSession(t *testing.T) {
+	becomeSubreaper(t)
+	f := start(t, nil)
+	spawn := func(count int) int {
+		t.Helper()
+		stdout, _ := f.mustRun(t, count, "spawngroup").out()
+		pid, err := strconv.Atoi(strings.TrimSpace(stdout))
+		if err != nil {
+			t.Fatalf("spawngroup printed %q", stdout)
+		}
+		if pgid, err := syscall.Getpgid(pid); err != nil || pgid != pid {
+			t.Fatalf("the sleeper %d is in group %d (%v), want its own", pid, pgid, err)
+		}
+		return pid
+	}
+	sleeper := spawn(1)
+	if res, _ := f.run(context.Background(), 2, "fatal"); res.Err == nil || res.Err.Kind != engine.EngineCrashed {
+		t.Fatalf("fatal: %v, want EngineCrashed", res.Err)
+	}
+	if ws := waitOrphan(t, sleeper, "the sleeper of the crashed child"); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("the sleeper of the crashed child %s, want killed by SIGKILL", describe(ws))
+	}
+	sleeper = spawn(3)
+	if err := f.e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ws := waitOrphan(t, sleeper, "the sleeper of the closed child"); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("the sleeper of the closed child %s, want killed by SIGKILL", describe(ws))
+	}
+}
+
+func TestStatSession(t *testing.T) {
+	for _, tc := range []struct {
+		stat  string
+		sid   int
+		state byte
+		ok    bool
+	}{
+		{"123 (sleep) S 1 123 77 0 -1 4194560", 77, 'S', true},
+		{"123 (a) b (c) Z 1 5 6 0", 6, 'Z', true},
+		{"123 (x", 0, 0, false},
+		{"123 (x) R 1", 0, 0, false},
+	} {
+		sid, state, ok := statSession([]byte(tc.stat))
+		if sid != tc.sid || state != tc.state || ok != tc.ok {
+			t.Errorf("statSession(%q) = %d, %q, %v; want %d, %q, %v", tc.stat, sid, state, ok, tc.sid, tc.state, tc.ok)
+		}
+	}
+}
+
 // describe says how a process ended.
 func describe(ws syscall.WaitStatus) string {
 	if ws.Signaled() {

@@ -384,6 +384,33 @@ func TestInterruptBlockingCell(t *testing.T) {
 	t.Logf("interrupt to reply: %v", took)
 }
 
+// TestInterruptIdle checks that Engine.InterruptIdle reaches the child's
+// engine before the next cell when no cell runs, and not while one runs.
+func TestInterruptIdle(t *testing.T) {
+	f := start(t, nil)
+	f.e.InterruptIdle()
+	f.e.InterruptIdle()
+	if stdout, _ := f.mustRun(t, 1, "idles").out(); stdout != "2\n" {
+		t.Errorf("after two idle interrupts the engine counted %q, want 2", stdout)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := newRecorder()
+	done := make(chan engine.ExecuteResult, 1)
+	go func() {
+		done <- f.e.Execute(ctx, engine.ExecuteRequest{Code: "print blocking\nblock", ExecutionCount: 2}, rec)
+	}()
+	rec.waitStdout(t, "blocking\n")
+	f.e.InterruptIdle() // a cell runs: not for the engine's InterruptIdle
+	cancel()
+	if res := <-done; res.Err == nil || res.Err.Kind != engine.Interrupt {
+		t.Fatalf("the blocking cell: %v, want an Interrupt", res.Err)
+	}
+	if stdout, _ := f.mustRun(t, 3, "idles").out(); stdout != "2\n" {
+		t.Errorf("an idle interrupt while a cell ran reached the engine: it counted %q, want 2", stdout)
+	}
+	f.noRestart(t)
+}
+
 func TestInterruptHangingCellRestarts(t *testing.T) {
 	const grace = 300 * time.Millisecond
 	f := start(t, func(c *Config) { c.InterruptGrace = grace })
@@ -745,4 +772,19 @@ func TestProtocolViolation(t *testing.T) {
 	log.waitFor(t, "reading its messages: invalid character")
 	log.waitFor(t, "died while no cell was running: the engine broke the protocol (invalid character")
 	e.Close()
+}
+
+// BenchmarkExecute measures one round trip of an empty cell through the
+// supervisor and the toy child: what proc adds to every cell.
+func BenchmarkExecute(b *testing.B) {
+	e := Start(Config{Command: []string{toyPath}, Info: engine.Info{Implementation: "toy"}})
+	defer e.Close()
+	rec := newRecorder()
+	ctx := context.Background()
+	if res := e.Execute(ctx, engine.ExecuteRequest{Code: "print warm"}, rec); res.Err != nil {
+		b.Fatal(res.Err)
+	}
+	for b.Loop() {
+		e.Execute(ctx, engine.ExecuteRequest{Code: "", ExecutionCount: 1, StoreHistory: true}, rec)
+	}
 }

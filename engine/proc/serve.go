@@ -126,6 +126,8 @@ func (ch *Child) Serve(eng engine.Engine) error {
 				x.cancel()
 			}
 			ch.mu.Unlock()
+		case opIdle:
+			ch.interruptIdle(eng)
 		case opInputReply:
 			ch.mu.Lock()
 			ans := ch.inputs[m.Seq]
@@ -156,6 +158,29 @@ func (ch *Child) Serve(eng engine.Engine) error {
 			return nil
 		}
 	}
+}
+
+// interruptIdle passes an interrupt that came while no cell ran to the
+// engine, if it is an engine.IdleInterrupter and still no cell runs. It runs
+// in Serve's loop, so that it reaches the engine before any later request
+// (an IdleInterrupter returns promptly).
+func (ch *Child) interruptIdle(eng engine.Engine) {
+	ii, ok := eng.(engine.IdleInterrupter)
+	if !ok {
+		return
+	}
+	ch.mu.Lock()
+	busy := ch.running != nil
+	ch.mu.Unlock()
+	if busy {
+		return // the kernel interrupts a running cell with "interrupt"
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(os.Stderr, "gopar engine: InterruptIdle panicked: %v\n", p)
+		}
+	}()
+	ii.InterruptIdle()
 }
 
 // inputErr is the error of an input_reply's err field.

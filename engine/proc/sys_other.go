@@ -21,6 +21,8 @@ func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func killGroup(int) error { return nil }
 
+func killTree(int) {}
+
 func exitText(ps *os.ProcessState) string {
 	return fmt.Sprintf("exited with status %d", ps.ExitCode())
 }

@@ -52,11 +52,12 @@ func childConn() (net.Conn, error) {
 	return c, err
 }
 
-// sysProcAttr puts the child in its own process group (so that the SIGINT
-// Jupyter sends to the kernel's group does not reach it, and one kill ends
-// it and what it started) and, on Linux, has it killed when the kernel dies.
+// sysProcAttr puts the child in a session and process group of its own (so
+// that the SIGINT Jupyter sends to the kernel's group does not reach it,
+// and one kill ends it and what it started, see killTree) and, on Linux,
+// has it killed when the kernel dies.
 func sysProcAttr() *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{Setpgid: true}
+	a := &syscall.SysProcAttr{Setsid: true}
 	setPdeathsig(a)
 	return a
 }
@@ -67,6 +68,15 @@ func killGroup(pgid int) error {
 		return nil
 	}
 	return syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// killTree ends a child that has exited and what it started: its process
+// group, and on Linux every process of its session, which holds the
+// processes that cells started in process groups of their own (so that an
+// interrupt can end them, group by group) unless they left the session.
+func killTree(pid int) {
+	killGroup(pid)
+	killSession(pid)
 }
 
 // exitText describes how a process ended: "exited with status 2" or

@@ -23,6 +23,7 @@ const memLimitEnv = "GOPAR_ENGINE_MEMLIMIT"
 const (
 	opExecute     = "execute"
 	opInterrupt   = "interrupt"
+	opIdle        = "interrupt_idle"
 	opInputReply  = "input_reply"
 	opComplete    = "complete"
 	opInspect     = "inspect"

@@ -22,9 +22,11 @@
 //	exit N          os.Exit(N)
 //	selfkill        SIGKILL itself
 //	spawn           start "sleep 1000" and print its pid
+//	spawngroup      the same, in a process group of its own
 //	pid             print the process id
 //	fd1 TEXT        write TEXT to file descriptor 1
 //	fd2 TEXT        write TEXT to file descriptor 2
+//	idles           print how many times InterruptIdle was called
 //
 // With TOY_STAY set in its environment, it does not exit when the kernel
 // goes away.
@@ -72,6 +74,7 @@ type toy struct {
 	vars    map[string]string
 	release chan struct{}
 	kept    [][]byte
+	idles   int // calls of InterruptIdle
 }
 
 func (t *toy) Info() engine.Info { return engine.Info{Implementation: "toy"} }
@@ -186,12 +189,24 @@ func (t *toy) Execute(ctx context.Context, req engine.ExecuteRequest, out engine
 				return res(engine.NewError(engine.OSError, err.Error()))
 			}
 			out.Stream("stdout", strconv.Itoa(c.Process.Pid)+"\n")
+		case "spawngroup":
+			c := exec.Command("sleep", "1000")
+			c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			if err := c.Start(); err != nil {
+				return res(engine.NewError(engine.OSError, err.Error()))
+			}
+			out.Stream("stdout", strconv.Itoa(c.Process.Pid)+"\n")
 		case "pid":
 			out.Stream("stdout", strconv.Itoa(os.Getpid())+"\n")
 		case "fd1":
 			os.Stdout.WriteString(arg + "\n")
 		case "fd2":
 			os.Stderr.WriteString(arg + "\n")
+		case "idles":
+			t.mu.Lock()
+			n := t.idles
+			t.mu.Unlock()
+			out.Stream("stdout", strconv.Itoa(n)+"\n")
 		default:
 			return res(engine.NewError(engine.SyntaxError, "unknown command "+cmd))
 		}
@@ -244,3 +259,10 @@ func (t *toy) IsComplete(code string) (string, string) {
 }
 
 func (t *toy) Close() error { return nil }
+
+// InterruptIdle implements engine.IdleInterrupter: it counts its calls.
+func (t *toy) InterruptIdle() {
+	t.mu.Lock()
+	t.idles++
+	t.mu.Unlock()
+}

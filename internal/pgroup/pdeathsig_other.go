@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package pgroup
+
+import "syscall"
+
+func setPdeathsig(*syscall.SysProcAttr) {}
