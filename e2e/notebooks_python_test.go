@@ -138,6 +138,45 @@ func TestNotebookThreadsVsProcesses(t *testing.T) {
 		if n := len(regexp.MustCompile(`(?m)^\s+\d\s+job-[A-D]\s+`+pid+`\b`).FindAllString(text, -1)); n != 4 {
 			t.Errorf("%s: %d goroutines reported the kernel's PID %s, want 4", label, n, pid)
 		}
+
+		// The pool of dist worker processes: processes of their own, the
+		// same sum as goroutines, nothing lost when one is killed.
+		kernel := match(t, label, text, `kernel process (\d+) started worker processes \[2 3\]`)[1]
+		procs := regexp.MustCompile(`(?m)^ ?([23])\s+\S+\s+(\d+)\s+true\b`).FindAllStringSubmatch(text, -1)
+		if len(procs) != 2 || procs[0][2] == procs[1][2] || procs[0][2] == kernel || procs[1][2] == kernel {
+			t.Errorf("%s: dist.Procs should list workers 2 and 3 in two processes other than the kernel's %s: %q", label, kernel, procs)
+		}
+		m = match(t, label, text, `slow series over n=(\d+) in 2 intervals: ([0-9.]+) on goroutines, ([0-9.]+) on worker processes`)
+		ref := slowSeriesRef(1, atoi(t, m[1]))
+		closeTo(t, label+": partial sums on goroutines", atof(t, m[2]), ref, 1e-12)
+		closeTo(t, label+": partial sums on worker processes", atof(t, m[3]), ref, 1e-12)
+		if !regexp.MustCompile(`dist: worker \d+ was lost`).MatchString(text) {
+			t.Errorf("%s: the killed worker was not reported lost", label)
+		}
+		for _, want := range []string{
+			"results: [0 1 4 9 16 25 36 49 64 81 100 121 144 169 196 225 256 289 324 361] <nil>",
+			"all 20 results, in order, after losing a worker: true",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: output lacks %q", label, want)
+			}
+		}
+		if !regexp.MustCompile(`worker \d+ \(process \d+\) is gone: true`).MatchString(text) {
+			t.Errorf("%s: the killed worker is still listed", label)
+		}
+		// How many worker processes: 1 and 2, and 4 on a machine with 4 cores or more.
+		m = match(t, label, text, `this machine has (\d+) cores: \[([0-9 ]+)\] worker processes[^;]*; the sum on each: \[([0-9. ]+)\]`)
+		counts := strings.Fields(m[2])
+		want := []string{"1", "2"}
+		if atoi(t, m[1]) >= 4 {
+			want = append(want, "4")
+		}
+		if strings.Join(counts, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: worker counts %v on %s cores, want %v", label, counts, m[1], want)
+		}
+		for _, s := range strings.Fields(m[3]) {
+			closeTo(t, label+": sum on k worker processes", atof(t, s), ref, 1e-12)
+		}
 	})
 }
 
@@ -198,6 +237,25 @@ func TestNotebookHighPerformanceSeries(t *testing.T) {
 		closeTo(t, label+": interpreted integer test", atof(t, m[2]), slowSeriesRef(1, atoi(t, m[1])), 1e-13)
 		m = match(t, label, text, `pmap over 8 intervals: sum of (\d+) terms = ([0-9.]+)`)
 		closeTo(t, label+": pmap over intervals", atof(t, m[2]), slowSeriesRef(1, atoi(t, m[1])), 1e-12)
+
+		// The slow series written in a %%native cell, on 1 and 2 goroutines.
+		m = match(t, label, text, `slowNative\((\d+)\) = ([0-9.]+) on 1 and 2 threads, the same: (\w+)`)
+		closeTo(t, label+": slowNative", atof(t, m[2]), slowSeriesRef(1, atoi(t, m[1])), 1e-12)
+		if m[3] != "true" {
+			t.Errorf("%s: slowNative differs between 1 and 2 threads", label)
+		}
+		match(t, label, text, `parlib.SlowSeries\(\d+\) = [0-9.]+; relative difference \S+, within 1e-9: true`)
+		// A native cell that fell back to the interpreter would give the same
+		// sum tens of times slower.
+		m = match(t, label, text, `the loop costs \*\*([0-9.]+) ns\*\* per term on one thread against \*\*([0-9.]+) ns\*\*`)
+		if native, interp := atof(t, m[1]), atof(t, m[2]); interp < 5*native {
+			t.Errorf("%s: the native loop took %g ns per term, the interpreted one %g: was it compiled?", label, native, interp)
+		}
+		// pool.map over intervals on dist worker processes.
+		m = match(t, label, text, `pool.map on worker processes: sum of (\d+) terms = ([0-9.]+) on 1 worker, ([0-9.]+) on 2 workers`)
+		ref := slowSeriesRef(1, atoi(t, m[1]))
+		closeTo(t, label+": pool.map on 1 worker process", atof(t, m[2]), ref, 1e-12)
+		closeTo(t, label+": pool.map on 2 worker processes", atof(t, m[3]), ref, 1e-12)
 
 		m = match(t, label, text, `max \|sin² \+ cos² - 1\| = (\S+) over`)
 		if e := atof(t, m[1]); e > 1e-14 {
