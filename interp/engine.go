@@ -84,6 +84,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -195,8 +196,10 @@ func askExit(st *state, code string) bool {
 	return (name == "exit" || name == "quit") && st.globals[name] == nil
 }
 
-// Execute runs one cell. See engine.Engine.
-func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
+// Execute runs one cell. See engine.Engine. No panic of the engine's own
+// code escapes it: one becomes an InternalError result (see internalError),
+// and the engine stays usable.
+func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) (res engine.ExecuteResult) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -210,6 +213,11 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 		}
 		e.end()
 	}()
+	defer func() {
+		if r := recover(); r != nil {
+			res = internalError(req.ExecutionCount, r, debug.Stack())
+		}
+	}()
 
 	st := e.st
 	e.resumeLocked(st, out)
@@ -217,7 +225,7 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	for _, g := range st.takeGoPanics() {
 		out.Stream("stderr", goPanicText(g))
 	}
-	res := e.runCellLocked(ctx, st, req.Code, req.ExecutionCount, req.Silent)
+	res = e.runCellLocked(ctx, st, req.Code, req.ExecutionCount, req.Silent)
 	st = e.st // %reset replaces the state
 	if len(req.UserExpressions) > 0 {
 		res.UserExpressions = e.userExpressions(ctx, st, req.UserExpressions)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/scanner"
 	"go/token"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -335,4 +336,57 @@ func goPanicText(g goPanic) string {
 		s += t + "\n"
 	}
 	return s
+}
+
+// issuesURL is where gopar's bugs are reported.
+const issuesURL = "https://github.com/gopar/gopar/issues"
+
+// internalError is the result of a panic of the engine's own code while it
+// ran cell count: a bug of gopar's, reported as such with where gopar
+// failed, never a crash of the kernel. What earlier cells defined is kept.
+func internalError(count int, r any, stack []byte) engine.ExecuteResult {
+	where := "this cell"
+	if count > 0 {
+		where = fmt.Sprintf("In [%d]", count)
+	}
+	msg := fmt.Sprintf("gopar failed on %s: %v", where, r)
+	tb := []string{"InternalError: " + msg,
+		"This is a bug in gopar, not in your code: please report it at " + issuesURL +
+			", with the cell and the lines below. What earlier cells defined is kept, and the engine goes on."}
+	if frames := goparFrames(stack); len(frames) > 0 {
+		tb = append(append(tb, "", "Where gopar failed (innermost first):"), frames...)
+	}
+	return engine.ExecuteResult{Err: engine.NewError(engine.InternalError, msg, tb...)}
+}
+
+// goparFrames are the frames of gopar's own functions in the stack trace
+// of a recovered panic (runtime/debug.Stack), from where it panicked, with
+// their file and line, at most 12.
+func goparFrames(stack []byte) []string {
+	lines := strings.Split(string(stack), "\n")
+	from := 0 // the frames above the panic are the recovery's
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic(") {
+			from = i + 2
+			break
+		}
+	}
+	var out []string
+	for i := from; i+1 < len(lines) && len(out) < 24; i++ {
+		fn := lines[i]
+		if !strings.HasPrefix(fn, "github.com/gopar/gopar/") || !strings.HasPrefix(lines[i+1], "\t") {
+			continue
+		}
+		if j := strings.LastIndexByte(fn, '('); j > 0 {
+			fn = fn[:j]
+		}
+		file := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(file, " +0x"); j > 0 {
+			file = file[:j]
+		}
+		file = filepath.Join(filepath.Base(filepath.Dir(file)), filepath.Base(file)) // interp/eval.go:165
+		out = append(out, "  "+fn, "      "+file)
+		i++
+	}
+	return out
 }

@@ -111,6 +111,12 @@ func (x *execution) run() (result []any, has bool, err error) {
 			return nil, false, x.errAt(u.start, engine.SyntaxError, err.Error())
 		}
 	}
+	for i := range x.units {
+		if d, ok := x.units[i].decl.(*ast.FuncDecl); ok && d.Body == nil {
+			// As Go says it, at the name (yaegi says it at func).
+			return nil, false, x.errAt(x.off(i, d.Name.Pos()), engine.CompileError, "missing function body")
+		}
+	}
 	x.analyse()
 	if err := x.failedUse(); err != nil {
 		return nil, false, err

@@ -115,6 +115,15 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 		}},
 		{"syntax error position", []cell{
 			{code: "a := 1\nb := (a +\n", ename: "SyntaxError", errHas: "line 3"},
+			// As go vet and gopls say it (go/parser), at the newline.
+			{code: "fmt.Println(\"Hello World\"", ename: "SyntaxError",
+				errHas: "In [@] line 1:26: missing ',' before newline in argument list\n    fmt.Println(\"Hello World\"\n                             ^"},
+		}},
+		{"function without a body", []cell{
+			// As Go says it, at the function's name.
+			{code: "func F(int) error", ename: "CompileError", errHas: "In [@] line 1:6: missing function body\n    func F(int) error\n         ^"},
+			{code: "type R struct{}\n\nfunc (R) M(int) error\nvar r R", ename: "CompileError", errHas: "In [@] line 3:10: missing function body"},
+			{code: "1 + 1", result: "2"},
 		}},
 		{"panic with call chain", []cell{
 			{code: "func boom() { panic(\"bad\") }\nfunc mid() { boom() }", result: ""},
