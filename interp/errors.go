@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,9 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 	if errors.As(err, &p) {
 		if s, ok := p.Value.(string); ok && (s == "nil type" || s == "nil reflect type") {
 			return e.unsupported(c)
+		}
+		if compiling(p) {
+			return e.compilerCrash(st, c, p.Value)
 		}
 		return e.panicError(ctx, st, p.Value)
 	}
@@ -102,6 +106,103 @@ func stdGenericError(c *chunk, param string) *engine.Error {
 	return engine.NewError(engine.CompileError, msg)
 }
 
+// compiling reports whether a panic that yaegi recovered happened while it
+// compiled the code (a crash of the interpreter on code it cannot handle),
+// not while the code ran: no interpreted code was running (yaegi's runCfg
+// runs every interpreted frame).
+func compiling(p yaegi.Panic) bool {
+	return len(p.Stack) > 0 && !bytes.Contains(p.Stack, []byte("github.com/traefik/yaegi/interp.runCfg("))
+}
+
+// compilerCrash describes a panic of yaegi's compiler on a chunk as a
+// compile error at the cell's line (the one yaegi names, else the chunk's
+// first), with what the user can do about it.
+func (e *Engine) compilerCrash(st *state, c *chunk, v any) *engine.Error {
+	msg := strings.TrimPrefix(fmt.Sprint(v), "runtime error: ")
+	line, col := 0, 0
+	if m := errPosRE.FindStringSubmatch(msg); m != nil {
+		l, _ := strconv.Atoi(m[1])
+		cc, _ := strconv.Atoi(m[2])
+		if off, ok := c.cellOffset(l, cc); ok {
+			line, col = off2pos(c.cell.src, off)
+		}
+		msg = strings.TrimPrefix(strings.TrimPrefix(m[3], "CFG post-order panic: "), "runtime error: ")
+	}
+	if line == 0 && len(c.pieces) > 0 {
+		line, col = off2pos(c.cell.src, c.pieces[0].start)
+		// At the first non-blank character of that line.
+		col += len(srcLine(c.cell.src, line)[col-1:]) - len(strings.TrimLeft(srcLine(c.cell.src, line)[col-1:], " \t"))
+	}
+	text := "the interpreter (yaegi) failed on this code (" + msg + ")"
+	if advice, at := crashAdvice(st, srcLine(c.cell.src, line)); advice != "" {
+		text += ": " + advice
+		col = at
+	} else {
+		text += ": if this is valid Go, write it another way (simpler expressions, explicit types and type arguments)"
+	}
+	if line == 0 {
+		return engine.NewError(engine.CompileError, text, text)
+	}
+	return e.compileError(c.cell, line, col, engine.CompileError, text)
+}
+
+// crashAdvice says what to do about yaegi's crash on a line, when the line
+// shows a known cause, and the column (1-based) of that cause.
+func crashAdvice(st *state, line string) (advice string, col int) {
+	for n, g := range st.globals {
+		if g.generic && g.kind == "func" {
+			if at := spreadCall(line, n); at > 0 {
+				return "yaegi cannot pass the results of a call with several results as the arguments of a generic function (" +
+					"the engine gives the type arguments itself only when it knows the results' types); " +
+					"assign them first, as in v, err := f(); " + n + "(v, err), or give the type arguments: " + n + "[int](f())", at
+			}
+		}
+	}
+	return "", 0
+}
+
+// spreadCall finds in line a call of name whose only argument is a call,
+// name(g(...)), and returns its column (1-based; 0 if there is none).
+func spreadCall(line, name string) int {
+	for from := 0; ; {
+		at := identColumn(line[from:], name)
+		if at == 0 {
+			return 0
+		}
+		at += from
+		rest := line[at-1+len(name):]
+		if i := strings.IndexByte(rest, '['); i == 0 { // explicit type arguments: fine
+			return 0
+		}
+		if strings.HasPrefix(rest, "(") {
+			depth, calls := 0, false
+			for i := 0; i < len(rest); i++ {
+				switch rest[i] {
+				case '(', '[', '{':
+					depth++
+					if rest[i] == '(' && depth == 2 {
+						calls = true
+					}
+				case ')', ']', '}':
+					depth--
+				case ',':
+					if depth == 1 {
+						calls = false // several arguments
+						i = len(rest)
+					}
+				}
+				if depth == 0 {
+					if calls && rest[i-1] == ')' {
+						return at
+					}
+					break
+				}
+			}
+		}
+		from = at - 1 + len(name)
+	}
+}
+
 func interruptError() *engine.Error {
 	return engine.NewError(engine.Interrupt, "the cell was interrupted",
 		"Interrupt: the cell was interrupted; what earlier cells defined is kept. "+
@@ -111,6 +212,15 @@ func interruptError() *engine.Error {
 // unsupported explains yaegi's "nil type" crash.
 func (e *Engine) unsupported(c *chunk) *engine.Error {
 	msg := "the interpreter does not support a construct in this code (yaegi crashed with \"nil type\")"
+	for _, p := range c.pieces {
+		l0, _ := off2pos(c.cell.src, p.start)
+		l1, _ := off2pos(c.cell.src, p.end)
+		for l := l0; l <= l1; l++ {
+			if advice, col := crashAdvice(e.st, srcLine(c.cell.src, l)); advice != "" {
+				return e.compileError(c.cell, l, col, engine.CompileError, "the interpreter (yaegi) failed on this code: "+advice)
+			}
+		}
+	}
 	if strings.Contains(c.text, "range") {
 		msg += ". It is likely a range loop: over an integer whose type the engine cannot see " +
 			"(write for i := 0; i < n; i++), or over an iterator function that is not a function " +

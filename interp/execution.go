@@ -274,6 +274,34 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		c, ok := v.Interface().(constant.Value)
 		return c, ok && c.Kind() != constant.Unknown
 	}
+	r.pkgFunc = func(pkg, name string) reflect.Type {
+		if x.st.globals[pkg] != nil {
+			return nil
+		}
+		p, ok := x.st.imports[pkg]
+		if !ok {
+			p, ok = x.st.packages[pkg]
+		}
+		if v, found := x.st.symbols(p)[name]; ok && found && v.IsValid() && v.Kind() == reflect.Func {
+			return v.Type()
+		}
+		return nil
+	}
+	r.imported = func(name, path string) bool { return x.st.imports[name] == path && x.st.globals[name] == nil }
+	r.genericSig = func(name string) string {
+		for i := range x.units {
+			if d, ok := x.units[i].decl.(*ast.FuncDecl); ok && x.units[i].kind == uFunc && d.Name.Name == name {
+				if d.Type.TypeParams == nil {
+					return ""
+				}
+				return collapse(x.src[x.off(i, d.Type.Pos()):x.off(i, d.Type.End())])
+			}
+		}
+		if g := x.st.globals[name]; g != nil && g.kind == "func" && g.generic {
+			return g.sig
+		}
+		return ""
+	}
 	if x.sigs == nil {
 		x.sigs = x.cellFuncSigs()
 	}

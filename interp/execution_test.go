@@ -119,6 +119,22 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "fmt.Println(\"Hello World\"", ename: "SyntaxError",
 				errHas: "In [@] line 1:26: missing ',' before newline in argument list\n    fmt.Println(\"Hello World\"\n                             ^"},
 		}},
+		{"crashes of the interpreter's compiler are compile errors", []cell{
+			{code: "func Must[T any](v T, err error) T { if err != nil { panic(err) }; return v }\ntype P struct{}\nfunc (P) two() (int, error) { return 1, nil }", result: ""},
+			// The engine gives the type arguments from the results' types.
+			{code: "n := Must(strconv.Atoi(\"42\"))\nn", result: "42"},
+			{code: "func g() int { return Must(strconv.Atoi(\"43\")) }\ng()", result: "43"},
+			{code: "func two() ([]string, error) { return []string{\"a\"}, nil }\nMust(two())", result: `["a"]`},
+			// A method's results: it cannot, and says what to do.
+			{code: "func h() int {\n\treturn Must(P{}.two())\n}", ename: "CompileError",
+				errHas: "In [@] line 2:9: the interpreter (yaegi) failed on this code (index out of range [1] with length 1): yaegi cannot pass the results of a call with several results"},
+			{code: "v := Must(P{}.two())", ename: "CompileError", errHas: "In [@] line 1:6: the interpreter (yaegi) failed on this code: yaegi cannot pass"},
+			// An undefined package in a type crashed yaegi.
+			{code: "type T struct{ F foo.Bar }", ename: "CompileError", errHas: "In [@] line 1:18: undefined: foo\n    type T struct{ F foo.Bar }\n                     ^"},
+			{code: "func f(x foo.Bar) {}", ename: "CompileError", errHas: "In [@] line 1:10: undefined: foo"},
+			{code: "const c = foo.X", ename: "CompileError", errHas: "In [@] line 1:11: undefined: foo"},
+			{code: "Must(strconv.Atoi(\"7\"))", result: "7"},
+		}},
 		{"function without a body", []cell{
 			// As Go says it, at the function's name.
 			{code: "func F(int) error", ename: "CompileError", errHas: "In [@] line 1:6: missing function body\n    func F(int) error\n         ^"},

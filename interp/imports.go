@@ -11,6 +11,7 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/cellsyntax"
 )
 
 // packageNames maps the names cells use for packages to import paths, for
@@ -155,6 +156,10 @@ func (x *execution) autoImports() error {
 			}
 			if p, ok := x.st.packages[id.Name]; ok {
 				err = x.importPkg(id.Name, p, x.off(i, id.Pos()))
+			} else if !cellsyntax.IsPredeclared(id.Name) {
+				// Neither a package nor a name: yaegi crashes on some of
+				// these (in a type, a signature, a constant).
+				err = x.errAt(x.off(i, id.Pos()), engine.CompileError, "undefined: "+id.Name)
 			}
 			return true
 		})

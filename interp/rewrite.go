@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/constant"
 	"go/token"
+	"reflect"
 	"strings"
 )
 
@@ -42,6 +43,14 @@ type rewriter struct {
 	// pkgConst returns the value of an untyped constant of a package
 	// (math.Pi), if pkg.name is one.
 	pkgConst func(pkg, name string) (constant.Value, bool)
+	// pkgFunc returns the type of a compiled package's function pkg.name
+	// (nil if it is none).
+	pkgFunc func(pkg, name string) reflect.Type
+	// imported reports whether the package at path is imported as name.
+	imported func(name, path string) bool
+	// genericSig is the declaration of the generic function name of the
+	// cells, "func F[T any](v T) T" ("" if it is none).
+	genericSig func(name string) string
 }
 
 func (r *rewriter) off(p token.Pos) int { return int(p) - r.base }
@@ -126,6 +135,7 @@ func (r *rewriter) run(n ast.Node) {
 		case *ast.FuncLit:
 			r.funcLit(s, parents)
 		case *ast.CallExpr:
+			r.spreadTypeArgs(s)
 			// yaegi's print and println write to stdout; Go's write to stderr.
 			// yaegi lacks Go 1.21's min, max and clear.
 			if id, ok := s.Fun.(*ast.Ident); ok && id.Obj == nil && !r.shadowed[id.Name] {
