@@ -63,6 +63,14 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 	if m := undefinedTypeParamRE.FindStringSubmatch(errPosRE.ReplaceAllString(msg, "$3")); m != nil {
 		return stdGenericError(c, m[1])
 	}
+	if m := noPosRE.FindStringSubmatch(msg); m != nil {
+		// yaegi gives no position: the selector's, if the chunk has it.
+		if off, ok := c.selectorOffset(m[2]); ok {
+			line, col := off2pos(c.cell.src, off)
+			return e.compileError(c.cell, line, col, engine.CompileError, e.hint(st, c, line, m[1]))
+		}
+		msg = m[1]
+	}
 	if m := errPosRE.FindStringSubmatch(msg); m != nil {
 		l, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
@@ -82,6 +90,9 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 }
 
 var (
+	// noPosRE matches an error of yaegi's without a position, and the
+	// selector it names.
+	noPosRE              = regexp.MustCompile(`^-: (undefined (?:selector|method):? (\w+).*)`)
 	undefinedTypeParamRE = regexp.MustCompile(`^undefined type for (\w+)$`)
 	stdGenericCallRE     = regexp.MustCompile(`\b(slices|maps)\.(\w+)\s*\(`)
 )
@@ -235,6 +246,18 @@ func (e *Engine) unsupported(c *chunk) *engine.Error {
 // hint adds advice to compile errors the interpreter words poorly.
 func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
 	text := srcLine(c.cell.src, line)
+	if strings.HasPrefix(msg, "undefined") {
+		if name := shadowedPackage(st, text); name != "" {
+			g := st.globals[name]
+			def := ""
+			if g.cell != nil && g.cell.count > 0 {
+				def = fmt.Sprintf(" In [%d] defined", g.cell.count)
+			}
+			what := kindWords[g.kind]
+			return fmt.Sprintf("%s (%s is the %s%s, not package %s: import %q to use the package, which hides the %s from then on, or rename the %s)",
+				msg, name, what, def, name, st.packages[name], what, what)
+		}
+	}
 	for n, g := range st.globals {
 		if g.generic && (strings.Contains(text, n+"(") || strings.Contains(text, n+"[")) {
 			return msg + " (the interpreter's type inference for generic functions is limited: " +
@@ -252,6 +275,22 @@ func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
 		return msg + " (often an undefined name on this line)"
 	}
 	return msg
+}
+
+// kindWords name the kinds of globals in messages.
+var kindWords = map[string]string{"var": "variable", "func": "function", "const": "constant", "type": "type", "method": "method"}
+
+// shadowedPackage finds, on a line, a selector x.Sel whose x is a global of
+// the cells that has a package's name ("" if there is none).
+func shadowedPackage(st *state, line string) string {
+	for n, g := range st.globals {
+		if _, pkg := st.packages[n]; pkg && g.kind != "func" && strings.Contains(line, n+".") && identColumn(line, n) > 0 {
+			if _, imported := st.imports[n]; !imported || g.kind == "var" {
+				return n
+			}
+		}
+	}
+	return ""
 }
 
 // undefinedOnLine finds a name used on a line of a cell that nothing

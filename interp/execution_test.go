@@ -14,6 +14,7 @@ func TestCells(t *testing.T) {
 		code   string
 		result string // expected text/plain result ("" = none)
 		stdout string // expected stdout (checked when not "")
+		stderr string // a substring of stderr (checked when not "")
 		ename  string // expected error name ("" = success)
 		errHas string // substring of the traceback
 	}
@@ -134,6 +135,21 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "func f(x foo.Bar) {}", ename: "CompileError", errHas: "In [@] line 1:10: undefined: foo"},
 			{code: "const c = foo.X", ename: "CompileError", errHas: "In [@] line 1:11: undefined: foo"},
 			{code: "Must(strconv.Atoi(\"7\"))", result: "7"},
+		}},
+		{"an import hides an earlier variable of its name", []cell{
+			{code: "bytes := []byte(\"data\")\nfunc n() int { return len(bytes) }", result: ""},
+			{code: "var buf bytes.Buffer", ename: "CompileError",
+				errHas: "In [@] line 1:9: undefined selector Buffer (bytes is the variable In [@-1] defined, not package bytes: import \"bytes\" to use the package"},
+			{code: "import \"bytes\"\nvar buf bytes.Buffer\nbuf.WriteString(\"x\")\nbuf.String()", result: `"x"`,
+				stderr: "note: import \"bytes\" hides the variable bytes that In [@-2] defined"},
+			{code: "bytes.ToUpper([]byte(\"a\"))", result: "[65]"},
+			{code: "n()", result: "4"}, // compiled before: the variable
+			// A later variable hides the package again, and a later import
+			// the variable.
+			{code: "bytes := 3\nbytes + 1", result: "4"},
+			{code: "import \"bytes\"\nstring(bytes.ToLower([]byte(\"A\")))", result: `"a"`},
+			// In one cell, as in a Go file, both is an error.
+			{code: "import \"strings\"\nstrings := 1", ename: "CompileError", errHas: "In [@] line 1:8: strings is both the package this cell imports and a name it declares on line 2"},
 		}},
 		{"function without a body", []cell{
 			// As Go says it, at the function's name.
@@ -304,8 +320,7 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 					if res.Err == nil {
 						t.Fatalf("cell %q: want error %s, got result %q", c.code, c.ename, resultText(res))
 					}
-					want := strings.ReplaceAll(c.errHas, "In [@]", "In ["+strconv.Itoa(execCount)+"]")
-					want = strings.ReplaceAll(want, "In [@-1]", "In ["+strconv.Itoa(execCount-1)+"]")
+					want := cellRefs(c.errHas)
 					if string(res.Err.Kind) != c.ename || !strings.Contains(res.Err.String(), want) {
 						t.Fatalf("cell %q: got %s\n%s\nwant %s containing %q", c.code, res.Err.Error(), res.Err.String(), c.ename, want)
 					}
@@ -320,9 +335,21 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 				if c.stdout != "" && out.text("stdout") != c.stdout {
 					t.Fatalf("cell %q: stdout %q, want %q", c.code, out.text("stdout"), c.stdout)
 				}
+				if want := cellRefs(c.stderr); !strings.Contains(out.text("stderr"), want) {
+					t.Fatalf("cell %q: stderr %q, want it to hold %q", c.code, out.text("stderr"), want)
+				}
 			}
 		})
 	}
+}
+
+// cellRefs puts the numbers of the last cells in want: In [@] is the cell
+// just run, In [@-1] the one before, In [@-2] the one before that.
+func cellRefs(want string) string {
+	for k, ref := range []string{"In [@]", "In [@-1]", "In [@-2]"} {
+		want = strings.ReplaceAll(want, ref, "In ["+strconv.Itoa(execCount-k)+"]")
+	}
+	return want
 }
 
 // crawler is the web crawler of A Tour of Go, as one cell: functions and a
