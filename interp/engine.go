@@ -299,7 +299,7 @@ func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, coun
 			res.Payloads = payloads
 			return rs.result(res)
 		}
-		from = m.Line
+		from = max(m.Line, m.EndLine)
 		e.sourceRuns = nil
 		res = magic.Exec(ctx, m, host{e})
 		if m.Name == "reset" {

@@ -151,6 +151,10 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			// In one cell, as in a Go file, both is an error.
 			{code: "import \"strings\"\nstrings := 1", ename: "CompileError", errHas: "In [@] line 1:8: strings is both the package this cell imports and a name it declares on line 2"},
 		}},
+		{"a shell line continued with a backslash", []cell{
+			{code: "!echo one \\\n  two\nx := 1\nx + 1", result: "2", stdout: "one two\n"},
+			{code: "!echo one \\\n  two\nx := 1\ny := x + undefinedY", ename: "CompileError", errHas: "In [@] line 4:10: undefined: undefinedY"},
+		}},
 		{"function without a body", []cell{
 			// As Go says it, at the function's name.
 			{code: "func F(int) error", ename: "CompileError", errHas: "In [@] line 1:6: missing function body\n    func F(int) error\n         ^"},

@@ -82,7 +82,7 @@ func init() {
 			line: &form{"%lsmagic", "list the magics",
 				func(_ context.Context, _ Magic, _ string, h Host) engine.ExecuteResult { return lsmagic(h.Output()) }}},
 		{name: "!", bare: true,
-			line: &form{"!cmd", "run a shell command (sh -c); output streams as it comes; the exit status is shown when not 0",
+			line: &form{"!cmd", "run a shell command (sh -c); a line ending with \\ goes on on the next; output streams as it comes; the exit status is shown when not 0",
 				func(ctx context.Context, m Magic, _ string, h Host) engine.ExecuteResult {
 					return shell(ctx, m.Args, h.Output())
 				}}},
