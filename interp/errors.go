@@ -60,6 +60,7 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 		msg = msg[:i]
 	}
 	msg = strings.ReplaceAll(msg, mainVar, "main") // the cell's main, as yaegi knows it
+	msg = mainQualRE.ReplaceAllString(msg, "")     // main.T: a type of the cells
 	if m := undefinedTypeParamRE.FindStringSubmatch(errPosRE.ReplaceAllString(msg, "$3")); m != nil {
 		return stdGenericError(c, m[1])
 	}
@@ -84,6 +85,12 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 			}
 			return e.compileError(c.cell, line, cc, engine.CompileError, msg)
 		}
+		// A position in no cell (in gopar's Go source of a standard
+		// package): the error is about the chunk's code.
+		if len(c.pieces) > 0 {
+			line, col := off2pos(c.cell.src, c.pieces[0].start)
+			return e.compileError(c.cell, line, col, engine.CompileError, m[3])
+		}
 		return engine.NewError(engine.CompileError, m[3], m[3])
 	}
 	return engine.NewError(engine.CompileError, msg, msg)
@@ -94,23 +101,21 @@ var (
 	// selector it names.
 	noPosRE              = regexp.MustCompile(`^-: (undefined (?:selector|method):? (\w+).*)`)
 	undefinedTypeParamRE = regexp.MustCompile(`^undefined type for (\w+)$`)
-	stdGenericCallRE     = regexp.MustCompile(`\b(slices|maps)\.(\w+)\s*\(`)
+	stdGenericCallRE     = regexp.MustCompile(`\b(slices|maps|cmp|iter)\.(\w+)\s*\(`)
 )
 
 // stdGenericError explains yaegi's "undefined type for E": it cannot infer
-// a type parameter that no argument gives directly, as in the standard
-// library's slices.Equal[S ~[]E, E comparable](s1, s2 S).
+// a type parameter that no argument gives directly (by its whole type,
+// position by position), and the engine could not see the arguments'
+// types to give the type arguments itself.
 func stdGenericError(c *chunk, param string) *engine.Error {
 	msg := "the interpreter cannot infer the type parameter " + param + " of a generic function"
 	if m := stdGenericCallRE.FindStringSubmatch(c.text); m != nil {
 		fn := m[1] + "." + m[2]
-		example := "slices.Equal[[]int, int](a, b)"
-		if m[1] == "maps" {
-			example = "maps.Clone[map[string]int, string, int](m)"
-		}
 		msg = "the interpreter cannot infer the type parameter " + param + " of " + fn +
-			" (generic functions of the standard library's slices and maps packages often need explicit type arguments in cells): " +
-			"give them, the slice or map type first, then its key and element types, e.g. " + example + "; or write a loop"
+			" here (the engine gives type arguments itself when it can see the types of the arguments, as in a variable " +
+			"declared with its type): give them explicitly, the element types, as in slices.Index[int](s, v) or " +
+			"maps.Keys[string, int](m) (Go's type arguments, slice or map type first, work too)"
 	} else {
 		msg += ": give the type arguments explicitly, e.g. F[int](...)"
 	}
@@ -264,9 +269,10 @@ func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
 				"give the type arguments explicitly, e.g. " + n + "[int](...))"
 		}
 	}
-	if sel, ok := strings.CutPrefix(msg, "undefined selector: "); ok && (strings.HasPrefix(sel, "slices.") || strings.HasPrefix(sel, "maps.")) {
-		return msg + " (the interpreter has only part of the generic slices and maps packages: no sorting, Min, Max, " +
-			"BinarySearch, Keys or Values; use sort.Ints, sort.Float64s, sort.Strings, sort.Slice, or a loop)"
+	if sel, ok := strings.CutPrefix(msg, "undefined selector: "); ok {
+		if pkg, _, _ := strings.Cut(sel, "."); stdSymbols()[pkg] != nil {
+			return msg + " (gopar's " + pkg + " package is Go " + strings.TrimPrefix(runtime.Version(), "go") + "'s)"
+		}
 	}
 	if strings.Contains(msg, "definition loop") {
 		if n := undefinedOnLine(st, c.cell.src, text); n != "" {
@@ -416,6 +422,13 @@ var panicFuncRE = regexp.MustCompile(`^main\.([\w.]*)\(\.\.\.\)$`)
 func (st *state) traceLocked(lines []panicLine) []string {
 	var out []string
 	for _, pl := range lines {
+		if file := strings.TrimSuffix(pl.file, ":"); strings.HasPrefix(file, "gopar/") {
+			// gopar's Go source of a standard package (package gostd).
+			fn := strings.TrimSuffix(pl.what, "(...)")
+			fn = strings.NewReplacer(".func", "", "(...)", "").Replace(fn)
+			out = append(out, fmt.Sprintf("  %s (the standard library, in gopar's Go source %s:%d)", fn, file, pl.line))
+			continue
+		}
 		cr := st.cellAt(pl.line)
 		if cr == nil {
 			continue

@@ -282,12 +282,46 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		if !ok {
 			p, ok = x.st.packages[pkg]
 		}
-		if v, found := x.st.symbols(p)[name]; ok && found && v.IsValid() && v.Kind() == reflect.Func {
+		if v, found := x.st.symbols(p)[name]; ok && stdSymbols()[p] == nil && found && v.IsValid() && v.Kind() == reflect.Func {
 			return v.Type()
 		}
 		return nil
 	}
 	r.imported = func(name, path string) bool { return x.st.imports[name] == path && x.st.globals[name] == nil }
+	pkgPath := func(pkg string) (string, bool) { // of a compiled package
+		if x.st.globals[pkg] != nil {
+			return "", false
+		}
+		p, ok := x.st.imports[pkg]
+		if !ok {
+			p, ok = x.st.packages[pkg]
+		}
+		return p, ok
+	}
+	r.stdGeneric = func(pkg, name string) string {
+		if p, ok := pkgPath(pkg); ok && stdSymbols()[p] != nil {
+			if f := stdFuncs()[p+"."+name]; f.Generic {
+				return f.Decl
+			}
+		}
+		return ""
+	}
+	r.pkgVar = func(pkg, name string) reflect.Type {
+		if p, ok := pkgPath(pkg); ok && stdSymbols()[p] == nil {
+			if v := x.st.symbols(p)[name]; v.IsValid() && v.CanAddr() {
+				return v.Type()
+			}
+		}
+		return nil
+	}
+	r.pkgType = func(pkg, name string) reflect.Type {
+		if p, ok := pkgPath(pkg); ok && stdSymbols()[p] == nil {
+			if v := x.st.symbols(p)[name]; v.IsValid() && v.Kind() == reflect.Pointer && v.IsNil() {
+				return v.Type().Elem()
+			}
+		}
+		return nil
+	}
 	r.genericSig = func(name string) string {
 		for i := range x.units {
 			if d, ok := x.units[i].decl.(*ast.FuncDecl); ok && x.units[i].kind == uFunc && d.Name.Name == name {

@@ -103,11 +103,16 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "func upTo(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := range n { if !yield(i) { return } } } }\nfunc pairs(yield func(string, int) bool) { _ = yield(\"a\", 1) && yield(\"b\", 2) }", result: ""},
 			{code: "s := 0\nfor v := range upTo(10) {\n\tif v == 2 { continue }\n\tif v == 5 { break }\n\ts += v\n}\ns", result: "8"},
 			{code: "out := \"\"\nfor k, v := range pairs { out += k + strconv.Itoa(v) }\nout", result: `"a1b2"`},
-			{code: "func first() int { for v := range upTo(3) { return v }; return -1 }", ename: "UnsupportedError", errHas: "yield func"},
+			{code: "func first() int { for v := range upTo(3) { return v }; return -1 }\nfirst()", result: "0"},
+			{code: "func jump() int {\nfor v := range upTo(3) { if v == 1 { goto out } }\nout:\nreturn 1 }", ename: "UnsupportedError", errHas: "yield func"},
 		}},
 		{"generic function", []cell{
 			{code: "func Sum[T int | float64](s []T) T { var t T; for _, v := range s { t += v }; return t }\nSum([]float64{1.5, 2})", result: "3.5"},
-			{code: "func Map[T, U any](s []T, f func(T) U) []U { var r []U; for _, v := range s { r = append(r, f(v)) }; return r }\nMap([]int{1}, func(x int) string { return \"s\" })", ename: "CompileError", errHas: "type arguments explicitly"},
+			// The engine infers what yaegi would not...
+			{code: "func Map[T, U any](s []T, f func(T) U) []U { var r []U; for _, v := range s { r = append(r, f(v)) }; return r }\nMap([]int{1}, func(x int) string { return \"s\" })", result: `["s"]`},
+			{code: "type B struct{}\nfunc (B) xs() []int { return []int{1} }\nMap(B{}.xs(), func(x int) string { return \"s\" })", result: `["s"]`},
+			// Nothing tells T (in Go neither).
+			{code: "func Zero[T any]() T { var z T; return z }\nZero()", ename: "CompileError", errHas: "type arguments explicitly"},
 			{code: "Map[int, string]([]int{1, 2}, func(x int) string { return strconv.Itoa(x) })", result: `["1" "2"]`},
 		}},
 		{"compile error position", []cell{
@@ -241,9 +246,38 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 		}},
 		{"generic functions of the standard library", []cell{
 			{code: "slices.Contains([]int{1, 2}, 2)", result: "true"},
+			// Go's type arguments: the slice type's is dropped.
 			{code: "slices.Equal[[]int, int]([]int{1}, []int{1})", result: "true"},
-			{code: "slices.Equal([]int{1}, []int{1})", ename: "CompileError", errHas: "explicit type arguments in cells"},
-			{code: "a := []int{2, 1}\nslices.Max(a)", ename: "CompileError", errHas: "sort.Ints"},
+			{code: "slices.Equal([]int{1}, []int{1})", result: "true"},
+			{code: "a := []int{2, 1}\nslices.Max(a)", result: "2"},
+			{code: "slices.Sort(a)\na", result: "[1 2]"},
+			// Slices that compiled code made, and variadic parameters.
+			{code: "w := strings.Fields(\"b c a\")\nslices.Sort(w)\nfmt.Sprint(w, slices.Max(strings.Fields(\"x z y\")))", result: `"[a b c]z"`},
+			{code: "func longest(s string) string { ws := strings.Fields(s); return slices.MaxFunc(ws, func(a, b string) int { return len(a) - len(b) }) }\nlongest(\"a bbb cc\")", result: `"bbb"`},
+			{code: "slices.Concat([]int{1}, []int{2, 3})", result: "[1 2 3]"},
+			{code: "cmp.Or(\"\", \"x\")", result: `"x"`},
+			{code: "m := map[string]int{\"b\": 2, \"a\": 1}\nslices.Sorted(maps.Keys(m))", result: `["a" "b"]`},
+		}},
+		{"globals of generic calls", []cell{
+			// Declared with a type, yaegi left them nil or crashed.
+			{code: "var s iter.Seq[int] = slices.Values([]int{1, 2})\nslices.Collect(s)", result: "[1 2]"},
+			{code: "var xs []int = slices.Repeat([]int{1}, 2)\nxs", result: "[1 1]"},
+			{code: "func Mk[T any](v T) func() T { return func() T { return v } }\nvar h func() int = Mk(1)\nh()", result: "1"},
+			// A panic in the standard library's Go source is shown as such.
+			{code: "slices.Max(xs[:0])", ename: "panic", errHas: "slices.Max (the standard library, in gopar's Go source gopar/slices.go:"},
+			{code: "type B bool\nslices.Sort([]B{true})", ename: "CompileError", errHas: "In [@] line 2:1: B does not implement cmp.Ordered"},
+		}},
+		{"range over the iterators of the standard library", []cell{
+			{code: "m := map[string]int{\"b\": 2, \"a\": 1}\ns := 0\nfor k, v := range maps.All(m) { s += len(k) * v }\ns", result: "3"},
+			{code: "out := \"\"\nfor i, w := range slices.All(strings.Fields(\"a b c\")) {\n\tif i == 1 { continue }\n\tout += w\n}\nout", result: `"ac"`},
+			// A body that returns.
+			{code: "func first(m map[string]int) string { for k := range maps.Keys(m) { return k }; return \"\" }\nfirst(map[string]int{\"z\": 1})", result: `"z"`},
+			{code: "func find(seq iter.Seq2[int, string], w string) (int, bool) {\n\tfor i, v := range seq {\n\t\tif v == w { return i, true }\n\t}\n\treturn -1, false\n}\nfind(slices.All([]string{\"x\", \"y\"}), \"y\")", result: "(1, true)"},
+			{code: "func sum(seq iter.Seq[int]) (s int) { for v := range seq { s += v }; return }\nsum(slices.Values([]int{1, 2, 3}))", result: "6"},
+			// Element types the engine cannot see.
+			{code: "type T struct{ xs []int }\nt := T{[]int{4, 5}}\nq := 0\nfor v := range slices.Values(t.xs) { q = q*10 + v }\nq", result: "45"},
+			// Per-iteration variables.
+			{code: "var fs []func() int\nfor v := range slices.Values([]int{1, 2}) { fs = append(fs, func() int { return v }) }\nfs[0]() + fs[1]()*10", result: "21"},
 		}},
 		{"redefined callee seen through callers of callers", []cell{
 			{code: "func leaf() int { return 1 }\nfunc mid() int { return leaf() + 10 }\nfunc top() int { return mid() + 100 }\ntop()", result: "111"},

@@ -120,8 +120,14 @@ func (st *state) usablePackages() map[string]string {
 }
 
 // symbols returns the exported symbols of a preloaded package, as yaegi
-// holds them (a type is a nil pointer to it).
+// holds them (a type is a nil pointer to it). For gopar's Go-source
+// packages (slices, maps, cmp, iter), whose functions are generic and have
+// no value, they are stand-ins that only tell what each name is (see
+// stdSymbols).
 func (st *state) symbols(path string) map[string]reflect.Value {
+	if syms, ok := stdSymbols()[path]; ok {
+		return syms
+	}
 	ex := st.it.Symbols(path)
 	for k, v := range ex {
 		if strings.HasPrefix(k, path+"/") || k == path {

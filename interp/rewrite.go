@@ -51,6 +51,14 @@ type rewriter struct {
 	// genericSig is the declaration of the generic function name of the
 	// cells, "func F[T any](v T) T" ("" if it is none).
 	genericSig func(name string) string
+	// stdGeneric is the declaration of pkg.name if it is a generic
+	// function of gopar's Go-source standard library ("" if not).
+	stdGeneric func(pkg, name string) string
+	// pkgVar and pkgType return the type of a compiled package's variable
+	// or type pkg.name (nil if it is none).
+	pkgVar, pkgType func(pkg, name string) reflect.Type
+	// locals are the types of the unit's local names (see collectTypes).
+	locals map[string]string
 }
 
 func (r *rewriter) off(p token.Pos) int { return int(p) - r.base }
@@ -103,6 +111,10 @@ func (r *rewriter) fresh(prefix string) string {
 // run collects the edits for the subtree n.
 func (r *rewriter) run(n ast.Node) {
 	r.collectInts(n)
+	if r.locals == nil {
+		r.locals = map[string]string{}
+	}
+	r.collectTypes(n)
 	parents := map[ast.Node]ast.Node{}
 	var stack []ast.Node
 	ast.Inspect(n, func(m ast.Node) bool {
@@ -126,7 +138,7 @@ func (r *rewriter) run(n ast.Node) {
 		case *ast.ForStmt:
 			r.forStmt(s)
 		case *ast.RangeStmt:
-			r.rangeStmt(s, parents[s])
+			r.rangeStmt(s, parents)
 		case *ast.SelectorExpr:
 			// os.Stdin reads through the frontend (input_request), like fmt.Scan.
 			if x, ok := s.X.(*ast.Ident); ok && x.Name == "os" && x.Obj == nil && s.Sel.Name == "Stdin" && !r.shadowed["os"] {
@@ -135,7 +147,7 @@ func (r *rewriter) run(n ast.Node) {
 		case *ast.FuncLit:
 			r.funcLit(s, parents)
 		case *ast.CallExpr:
-			r.spreadTypeArgs(s)
+			r.typeArguments(s)
 			// yaegi's print and println write to stdout; Go's write to stderr.
 			// yaegi lacks Go 1.21's min, max and clear.
 			if id, ok := s.Fun.(*ast.Ident); ok && id.Obj == nil && !r.shadowed[id.Name] {

@@ -10,125 +10,103 @@ import (
 	"strings"
 )
 
-// Calls of generic functions with the results of another call, f(g(...)):
-// yaegi infers type arguments from the call's arguments one by one, and
-// crashes when one argument stands for several ("index out of range").
-// With explicit type arguments it compiles them, so the rewrite gives
-// them when the signatures tell them: f's parameters matched against g's
-// results (a function of a package, whose types the engine sees, or of a
-// cell). Must(strconv.Atoi(s)) becomes Must[int](strconv.Atoi(s)).
+// Type arguments of generic calls. yaegi infers them from the arguments
+// one parameter at a time, by position, and fails or crashes where Go
+// does not: a call with several results as the arguments, f(g(...)),
+// ("index out of range"); a variadic parameter ("undefined type"); a
+// slice or map that compiled code made (a nil pointer); a type parameter
+// given by an element type (S ~[]E); a result type. With explicit type
+// arguments it compiles such calls, so the rewriter infers them from the
+// types it knows (rewrite_types.go) and writes them:
+// Must(strconv.Atoi(s)) becomes Must[int](strconv.Atoi(s)),
+// slices.Concat(a, b) slices.Concat[int](a, b).
 
-// spreadTypeArgs gives f(g(...)) its type arguments, if f is a generic
-// function of the cells and g's result types are known.
-func (r *rewriter) spreadTypeArgs(call *ast.CallExpr) {
-	id, ok := call.Fun.(*ast.Ident)
-	if !ok || id.Obj != nil || len(call.Args) != 1 || call.Ellipsis.IsValid() || r.genericSig == nil {
+// typeArguments gives a call of a generic function of the cells or of
+// gopar's standard library its type arguments, when they all follow from
+// the types of its arguments.
+func (r *rewriter) typeArguments(call *ast.CallExpr) {
+	if r.stdTypeArgs(call) {
 		return
 	}
-	inner, ok := call.Args[0].(*ast.CallExpr)
-	if !ok {
+	g, ok := r.inferCall(call)
+	if !ok || !g.complete() {
 		return
 	}
-	sig := r.genericSig(id.Name)
-	if sig == "" {
-		return
-	}
-	results := r.callResults(inner)
-	if len(results) < 2 {
-		return
-	}
-	targs, ok := inferSpread(sig, results)
-	if !ok {
-		return
-	}
-	r.edits = append(r.edits, edit{r.off(id.End()), r.off(id.End()), "[" + strings.Join(targs, ", ") + "]"})
+	end := r.off(g.fun.End())
+	r.edits = append(r.edits, edit{end, end, g.typeArgs()})
 }
 
-// inferSpread matches the parameters of the generic function declared by
-// sig ("func F[T any](v T, err error) T") against result types (Go source),
-// and returns the type arguments, in order, when they all follow.
-func inferSpread(sig string, results []string) ([]string, bool) {
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+sig, 0)
+// stdTypeArgs handles Go's explicit type arguments to a generic function
+// of gopar's standard library (slices.Equal[[]int, int](a, b)): that
+// function has Go's type parameters without the leading ones for the
+// slice or map types, so those arguments are dropped. It reports whether
+// the call has explicit type arguments.
+func (r *rewriter) stdTypeArgs(call *ast.CallExpr) bool {
+	var fun ast.Expr
+	var targs []ast.Expr
+	switch f := call.Fun.(type) {
+	case *ast.IndexExpr:
+		fun, targs = f.X, []ast.Expr{f.Index}
+	case *ast.IndexListExpr:
+		fun, targs = f.X, f.Indices
+	default:
+		return false
+	}
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok || r.stdGeneric == nil {
+		return true
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	if !ok || pkg.Obj != nil {
+		return true
+	}
+	decl := r.stdGeneric(pkg.Name, sel.Sel.Name)
+	if decl == "" {
+		return true
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+decl, 0)
 	if err != nil || len(f.Decls) != 1 {
-		return nil, false
+		return true
 	}
-	fd, ok := f.Decls[0].(*ast.FuncDecl)
-	if !ok || fd.Type.TypeParams == nil {
-		return nil, false
+	n := 0
+	for _, fl := range f.Decls[0].(*ast.FuncDecl).Type.TypeParams.List {
+		n += len(fl.Names)
 	}
-	var tparams []string
-	isParam := map[string]bool{}
-	for _, fl := range fd.Type.TypeParams.List {
-		for _, n := range fl.Names {
-			tparams = append(tparams, n.Name)
-			isParam[n.Name] = true
-		}
+	if extra := len(targs) - n; extra > 0 {
+		r.edits = append(r.edits, edit{r.off(targs[0].Pos()), r.off(targs[extra].Pos()), ""})
 	}
-	var params []ast.Expr
-	for _, fl := range fd.Type.Params.List {
-		if _, ok := fl.Type.(*ast.Ellipsis); ok {
-			return nil, false
-		}
-		for range max(len(fl.Names), 1) {
-			params = append(params, fl.Type)
-		}
-	}
-	if len(params) != len(results) {
-		return nil, false
-	}
-	bound := map[string]string{}
-	var unify func(p, r ast.Expr) bool
-	unify = func(p, r ast.Expr) bool {
-		switch p := p.(type) {
-		case *ast.Ident:
-			if !isParam[p.Name] {
-				return true
-			}
-			t := exprText(r)
-			if old, ok := bound[p.Name]; ok && old != t {
-				return false
-			}
-			bound[p.Name] = t
-			return true
-		case *ast.StarExpr:
-			if r, ok := r.(*ast.StarExpr); ok {
-				return unify(p.X, r.X)
-			}
-			return false
-		case *ast.ArrayType:
-			if r, ok := r.(*ast.ArrayType); ok && (p.Len == nil) == (r.Len == nil) {
-				return unify(p.Elt, r.Elt)
-			}
-			return false
-		case *ast.MapType:
-			if r, ok := r.(*ast.MapType); ok {
-				return unify(p.Key, r.Key) && unify(p.Value, r.Value)
-			}
-			return false
-		}
-		return true // a type without parameters: the compiler checks it
-	}
-	for i, p := range params {
-		rt, err := parser.ParseExpr(results[i])
-		if err != nil || !unify(p, rt) {
-			return nil, false
-		}
-	}
-	out := make([]string, len(tparams))
-	for i, n := range tparams {
-		if out[i] = bound[n]; out[i] == "" {
-			return nil, false
-		}
-	}
-	return out, true
+	return true
 }
 
-// exprText is a type expression as Go source.
+// exprText is a type expression as Go source, in one line.
 func exprText(e ast.Expr) string {
 	var b strings.Builder
+	var list func(fl *ast.FieldList, sep string)
 	var walk func(ast.Expr)
+	list = func(fl *ast.FieldList, sep string) {
+		if fl == nil {
+			return
+		}
+		for i, f := range fl.List {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			for j, n := range f.Names {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(n.Name)
+			}
+			if len(f.Names) > 0 {
+				b.WriteString(" ")
+			}
+			walk(f.Type)
+		}
+	}
 	walk = func(e ast.Expr) {
 		switch e := e.(type) {
+		case nil:
+			b.WriteString("?")
 		case *ast.Ident:
 			b.WriteString(e.Name)
 		case *ast.SelectorExpr:
@@ -137,6 +115,10 @@ func exprText(e ast.Expr) string {
 		case *ast.StarExpr:
 			b.WriteString("*")
 			walk(e.X)
+		case *ast.ParenExpr:
+			b.WriteString("(")
+			walk(e.X)
+			b.WriteString(")")
 		case *ast.ArrayType:
 			b.WriteString("[")
 			if e.Len != nil {
@@ -144,15 +126,67 @@ func exprText(e ast.Expr) string {
 			}
 			b.WriteString("]")
 			walk(e.Elt)
+		case *ast.Ellipsis:
+			b.WriteString("...")
+			walk(e.Elt)
 		case *ast.MapType:
 			b.WriteString("map[")
 			walk(e.Key)
 			b.WriteString("]")
 			walk(e.Value)
+		case *ast.ChanType:
+			switch e.Dir {
+			case ast.SEND:
+				b.WriteString("chan<- ")
+			case ast.RECV:
+				b.WriteString("<-chan ")
+			default:
+				b.WriteString("chan ")
+			}
+			walk(e.Value)
+		case *ast.FuncType:
+			b.WriteString("func(")
+			list(e.Params, ", ")
+			b.WriteString(")")
+			if e.Results != nil {
+				b.WriteString(" ")
+				if len(e.Results.List) == 1 && len(e.Results.List[0].Names) == 0 {
+					walk(e.Results.List[0].Type)
+				} else {
+					b.WriteString("(")
+					list(e.Results, ", ")
+					b.WriteString(")")
+				}
+			}
+		case *ast.IndexExpr:
+			walk(e.X)
+			b.WriteString("[")
+			walk(e.Index)
+			b.WriteString("]")
+		case *ast.IndexListExpr:
+			walk(e.X)
+			b.WriteString("[")
+			for i, x := range e.Indices {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				walk(x)
+			}
+			b.WriteString("]")
 		case *ast.BasicLit:
 			b.WriteString(e.Value)
 		case *ast.InterfaceType:
-			b.WriteString("any")
+			if e.Methods == nil || len(e.Methods.List) == 0 {
+				b.WriteString("any")
+			} else {
+				b.WriteString("?")
+			}
+		case *ast.StructType:
+			if e.Fields == nil || len(e.Fields.List) == 0 {
+				b.WriteString("struct{}")
+			} else {
+				b.WriteString("?")
+			}
 		default:
 			b.WriteString("?")
 		}
@@ -213,7 +247,15 @@ func (r *rewriter) typeSource(t reflect.Type) string {
 		if t.PkgPath() == "" {
 			return t.Name()
 		}
-		if strings.Contains(t.Name(), "[") || r.imported == nil {
+		if strings.Contains(t.Name(), "[") {
+			// An instance of a generic type (iter.Seq[string]): its
+			// structure, which a cell can write.
+			if u := underlyingType(t); u != t {
+				return r.typeSource(u)
+			}
+			return ""
+		}
+		if r.imported == nil {
 			return ""
 		}
 		name := path.Base(t.PkgPath())
@@ -244,6 +286,44 @@ func (r *rewriter) typeSource(t reflect.Type) string {
 		if t.NumMethod() == 0 {
 			return "any"
 		}
+	case reflect.Chan:
+		if e := elem(t.Elem()); e != "" {
+			switch t.ChanDir() {
+			case reflect.SendDir:
+				return "chan<- " + e
+			case reflect.RecvDir:
+				return "<-chan " + e
+			}
+			return "chan " + e
+		}
+	case reflect.Func:
+		var in, out []string
+		for i := range t.NumIn() {
+			p := elem(t.In(i))
+			if p == "" {
+				return ""
+			}
+			if t.IsVariadic() && i == t.NumIn()-1 {
+				p = "..." + strings.TrimPrefix(p, "[]")
+			}
+			in = append(in, p)
+		}
+		for i := range t.NumOut() {
+			p := elem(t.Out(i))
+			if p == "" {
+				return ""
+			}
+			out = append(out, p)
+		}
+		s := "func(" + strings.Join(in, ", ") + ")"
+		switch len(out) {
+		case 0:
+		case 1:
+			s += " " + out[0]
+		default:
+			s += " (" + strings.Join(out, ", ") + ")"
+		}
+		return s
 	}
 	return ""
 }

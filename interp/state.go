@@ -110,15 +110,18 @@ func (e *Engine) newState() (*state, error) {
 		Unrestricted: e.opts.Env == nil,
 	})
 	st.it = it
-	tables := []yaegi.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]},
+	tables := []yaegi.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, goStdTables(),
 		symbols.Symbols, e.opts.Symbols, e.runtimeSymbols(st)}
 	for _, t := range tables {
 		if err := it.Use(t); err != nil {
 			return nil, fmt.Errorf("interp: loading symbols: %w", err)
 		}
 	}
+	if err := loadGoStd(it); err != nil {
+		return nil, err
+	}
 	st.packages = packageNames(it, tables)
-	for _, src := range []string{`import __gopar "` + rtPath + `"`, prelude, engineDecls} {
+	for _, src := range []string{`import __gopar "` + rtPath + `"`, prelude, engineDecls, rangeDecls} {
 		if _, err := it.Eval(src); err != nil {
 			return nil, fmt.Errorf("interp: loading runtime: %w", err)
 		}

@@ -1,0 +1,123 @@
+// Package gostd holds gopar's own Go-source versions of the standard
+// library's generic packages cmp, iter, slices and maps, for notebook
+// cells.
+//
+// yaegi's symbol tables of compiled packages cannot hold generic functions,
+// and its Go-source copies of these packages are Go 1.22's, with
+// signatures its type inference cannot handle (it cannot infer E from
+// S ~[]E: slices.Sort and slices.Max were missing, slices.Equal needed
+// explicit type arguments). These packages are written for gopar (not
+// copied from Go's sources) with signatures yaegi infers: []E where Go has
+// S ~[]E, map[K]V where Go has M ~map[K]V, and plain function types where
+// Go takes an iter.Seq or iter.Seq2. They cover the API of the Go gopar is
+// built with (a test compares them with it, and with Go's packages on the
+// same inputs). Their type parameters are Go's without the leading ones
+// that stand for the slice or map type (S, M1, M2…): given Go's type
+// arguments, the engine drops those.
+//
+// Each subdirectory is an ordinary Go package (built and vetted with the
+// rest of gopar, and tested against the standard library); the engine
+// compiles its source into the interpreter, where it replaces yaegi's. The
+// source is interpreted as written, without the engine's rewriting of
+// cells: it must avoid what yaegi lacks (the min, max and clear builtins,
+// range over an integer or a function, return of a receive expression),
+// which TestSourcesAvoidWhatYaegiLacks checks.
+package gostd
+
+import (
+	"embed"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"reflect"
+	"strings"
+
+	"github.com/gopar/gopar/interp/gostd/internal/sorting"
+)
+
+//go:embed cmp/cmp.go iter/iter.go slices/slices.go maps/maps.go
+var files embed.FS
+
+// Package is the source of one package.
+type Package struct {
+	// Path is the import path, as in the standard library: "slices".
+	Path string
+	// File is the name of the source file, for positions: "gopar/slices.go".
+	File string
+	// Source is the Go source.
+	Source string
+}
+
+// Packages are the packages, each after those it imports.
+func Packages() []Package {
+	var out []Package
+	for _, p := range []string{"cmp", "iter", "slices", "maps"} {
+		b, err := files.ReadFile(p + "/" + p + ".go")
+		if err != nil {
+			panic("gostd: " + err.Error()) // embedded: cannot happen
+		}
+		out = append(out, Package{Path: p, File: "gopar/" + p + ".go", Source: string(b)})
+	}
+	return out
+}
+
+// Func is an exported function of a package.
+type Func struct {
+	// Decl is its declaration without body and comments, one line:
+	// "func Sort[E cmp.Ordered](x []E)".
+	Decl string
+	// Generic reports whether it has type parameters.
+	Generic bool
+}
+
+// Funcs are the exported functions of the packages, by "pkg.Name".
+func Funcs() map[string]Func {
+	out := map[string]Func{}
+	fset := token.NewFileSet()
+	for _, p := range Packages() {
+		f, err := parser.ParseFile(fset, p.File, p.Source, parser.SkipObjectResolution)
+		if err != nil {
+			panic("gostd: " + err.Error()) // vetted with gopar: cannot happen
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || !fd.Name.IsExported() {
+				continue
+			}
+			decl := p.Source[fset.Position(fd.Type.Pos()).Offset:fset.Position(fd.Type.End()).Offset]
+			out[p.Path+"."+fd.Name.Name] = Func{Decl: strings.Join(strings.Fields(decl), " "), Generic: fd.Type.TypeParams != nil}
+		}
+	}
+	return out
+}
+
+// Symbols are the compiled packages the sources use, in yaegi's layout
+// (import path and name → symbol → value).
+var Symbols = map[string]map[string]reflect.Value{
+	"github.com/gopar/gopar/interp/gostd/internal/sorting/sorting": {
+		"Ordered": reflect.ValueOf(sorting.Ordered),
+		"Func":    reflect.ValueOf(sorting.Func),
+	},
+}
+
+// Types are the exported types of the packages: "iter.Seq".
+func Types() []string {
+	var out []string
+	fset := token.NewFileSet()
+	for _, p := range Packages() {
+		f, err := parser.ParseFile(fset, p.File, p.Source, parser.SkipObjectResolution)
+		if err != nil {
+			panic("gostd: " + err.Error())
+		}
+		for _, d := range f.Decls {
+			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE {
+				for _, s := range gd.Specs {
+					if ts := s.(*ast.TypeSpec); ts.Name.IsExported() {
+						out = append(out, p.Path+"."+ts.Name.Name)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
