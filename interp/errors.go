@@ -17,6 +17,7 @@ import (
 
 	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/cellsyntax"
+	"github.com/gopar/gopar/interp/symbols/std"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -61,6 +62,7 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 	}
 	msg = strings.ReplaceAll(msg, mainVar, "main") // the cell's main, as yaegi knows it
 	msg = mainQualRE.ReplaceAllString(msg, "")     // main.T: a type of the cells
+	msg = complementRE.ReplaceAllString(msg, "")   // __gopar_sync.OnceValue is sync.OnceValue
 	if m := undefinedTypeParamRE.FindStringSubmatch(errPosRE.ReplaceAllString(msg, "$3")); m != nil {
 		return stdGenericError(c, m[1])
 	}
@@ -97,6 +99,11 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 }
 
 var (
+	// complementRE matches the prefix of the names of gopar's packages that
+	// complement compiled standard packages.
+	complementRE = regexp.MustCompile(`\b__gopar_`)
+	// noSymbolRE matches yaegi's error for a name a compiled package lacks.
+	noSymbolRE = regexp.MustCompile(`package \w+ "([^"]+)" has no symbol (\w+)|undefined selector:? ([\w./]+)\.(\w+)`)
 	// noPosRE matches an error of yaegi's without a position, and the
 	// selector it names.
 	noPosRE              = regexp.MustCompile(`^-: (undefined (?:selector|method):? (\w+).*)`)
@@ -267,6 +274,15 @@ func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
 		if g.generic && (strings.Contains(text, n+"(") || strings.Contains(text, n+"[")) {
 			return msg + " (the interpreter's type inference for generic functions is limited: " +
 				"give the type arguments explicitly, e.g. " + n + "[int](...))"
+		}
+	}
+	if m := noSymbolRE.FindStringSubmatch(msg); m != nil {
+		pkg, name := m[1]+m[3], m[2]+m[4]
+		if p, ok := st.packages[pkg]; ok && !strings.Contains(pkg, "/") {
+			pkg = p
+		}
+		if advice := std.Unsupported[pkg+"."+name]; advice != "" {
+			return msg + " (" + name + " is generic, and yaegi's tables of compiled packages cannot hold generic code: " + advice + ")"
 		}
 	}
 	if sel, ok := strings.CutPrefix(msg, "undefined selector: "); ok {

@@ -298,8 +298,14 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		}
 		return p, ok
 	}
+	r.complement = func(pkg, name string) string {
+		if p, ok := pkgPath(pkg); ok {
+			return complements()[p+"."+name]
+		}
+		return ""
+	}
 	r.stdGeneric = func(pkg, name string) string {
-		if p, ok := pkgPath(pkg); ok && stdSymbols()[p] != nil {
+		if p, ok := pkgPath(pkg); ok {
 			if f := stdFuncs()[p+"."+name]; f.Generic {
 				return f.Decl
 			}

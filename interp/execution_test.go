@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"crypto/sha3"
+	"encoding/hex"
 	"go/token"
 	"strconv"
 	"strings"
@@ -258,6 +260,28 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "cmp.Or(\"\", \"x\")", result: `"x"`},
 			{code: "m := map[string]int{\"b\": 2, \"a\": 1}\nslices.Sorted(maps.Keys(m))", result: `["a" "b"]`},
 		}},
+		{"the standard library of the Go gopar is built with", []cell{
+			// log.Logger has every method of Go's (yaegi's lacked SetPrefix).
+			{code: "l := log.New(os.Stdout, \"my:\", 0)\nl.SetPrefix(\"x:\")\nl.Print(\"hi\")", stdout: "x:hi\n"},
+			{code: "log.New(os.Stdout, \"my:\", 0).SetPrefix(\"x:\")", result: ""},
+			{code: "log.New(os.Stdout, \"\", 0).Fatal(\"stop\")", ename: "panic", errHas: "stop"},
+			// Names added since Go 1.22: functions, methods, packages.
+			{code: "out := \"\"\nfor part := range strings.SplitSeq(\"a,b\", \",\") { out += part }\nout", result: `"ab"`},
+			{code: "slices.Collect(strings.Lines(\"a\\nb\"))", result: `["a\n" "b"]`},
+			{code: "var wg sync.WaitGroup\nn := 0\nwg.Go(func() { n++ })\nwg.Wait()\nn", result: "1"},
+			{code: "fmt.Sprintf(\"%x\", sha3.Sum256([]byte(\"go\"))[:4])", result: `"` + sha3Prefix + `"`},
+			// syscall, without what can take the kernel down.
+			{code: "import \"syscall\"\nsyscall.Getpid() == os.Getpid()", result: "true"},
+			{code: "syscall.Kill(syscall.Getpid(), syscall.SIGTERM) != nil", result: "true"},
+			{code: "syscall.Exit(3)", ename: "Exit", errHas: "os.Exit(3)"},
+			{code: "import \"unsafe\"", ename: "ImportError", errHas: "gopar leaves it out: unsafe lets code read and write any memory"},
+			// Generic functions of compiled packages.
+			{code: "calls := 0\nf := sync.OnceValue(func() int { calls++; return 7 })\nfmt.Sprint(f()+f(), calls)", result: `"14 1"`},
+			{code: "import \"math/rand/v2\"\nd := rand.N(time.Second)\nd >= 0 && d < time.Second", result: "true"},
+			{code: "_, err := os.Open(\"/nonexistent/gopar\")\npe, ok := errors.AsType[*fs.PathError](err)\nfmt.Sprint(ok, pe.Op)", result: `"trueopen"`},
+			{code: "reflect.TypeFor[map[string]int]().String()", result: `"map[string]int"`},
+			{code: "import \"unique\"\nh := unique.Make(3)", ename: "CompileError", errHas: "Make is generic, and yaegi's tables of compiled packages cannot hold generic code"},
+		}},
 		{"globals of generic calls", []cell{
 			// Declared with a type, yaegi left them nil or crashed.
 			{code: "var s iter.Seq[int] = slices.Values([]int{1, 2})\nslices.Collect(s)", result: "[1 2]"},
@@ -380,6 +404,9 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 		})
 	}
 }
+
+// sha3Prefix is the start of the SHA3-256 of "go", in hex.
+var sha3Prefix = func() string { h := sha3.Sum256([]byte("go")); return hex.EncodeToString(h[:4]) }()
 
 // cellRefs puts the numbers of the last cells in want: In [@] is the cell
 // just run, In [@-1] the one before, In [@-2] the one before that.

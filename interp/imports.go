@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/cellsyntax"
+	"github.com/gopar/gopar/interp/symbols/std"
 )
 
 // packageNames maps the names cells use for packages to import paths, for
@@ -119,7 +121,11 @@ func (x *execution) importPkg(name, p string, off int) error {
 		if x.ctx.Err() != nil {
 			return cellError{interruptError()}
 		}
-		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: not available in gopar (only the standard library, parlib, display, gonum/plot and gonum/mat are preloaded)", p))
+		if reason, ok := std.Excluded[p]; ok {
+			return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: gopar leaves it out: %s", p, reason))
+		}
+		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: not available in gopar (cells have the standard library of %s, "+
+			"parlib, display, dist, gonum/plot and gonum/mat, compiled in; other packages are not loaded)", p, runtime.Version()))
 	}
 	x.st.imports[name] = p
 	x.hideGlobal(name, p)

@@ -54,6 +54,10 @@ type rewriter struct {
 	// stdGeneric is the declaration of pkg.name if it is a generic
 	// function of gopar's Go-source standard library ("" if not).
 	stdGeneric func(pkg, name string) string
+	// complement is the name of gopar's Go-source package that has
+	// pkg.name, a generic function of a compiled standard package
+	// ("__gopar_sync" for sync.OnceValue), or "".
+	complement func(pkg, name string) string
 	// pkgVar and pkgType return the type of a compiled package's variable
 	// or type pkg.name (nil if it is none).
 	pkgVar, pkgType func(pkg, name string) reflect.Type
@@ -143,6 +147,13 @@ func (r *rewriter) run(n ast.Node) {
 			// os.Stdin reads through the frontend (input_request), like fmt.Scan.
 			if x, ok := s.X.(*ast.Ident); ok && x.Name == "os" && x.Obj == nil && s.Sel.Name == "Stdin" && !r.shadowed["os"] {
 				r.edits = append(r.edits, edit{r.off(s.Pos()), r.off(s.End()), "__gopar.Stdin"})
+			}
+			// A generic function of a compiled standard package: gopar's
+			// Go source of it (sync.OnceValue is __gopar_sync.OnceValue).
+			if x, ok := s.X.(*ast.Ident); ok && x.Obj == nil && r.complement != nil {
+				if name := r.complement(x.Name, s.Sel.Name); name != "" {
+					r.edits = append(r.edits, edit{r.off(x.Pos()), r.off(x.End()), name})
+				}
 			}
 		case *ast.FuncLit:
 			r.funcLit(s, parents)

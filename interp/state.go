@@ -110,8 +110,8 @@ func (e *Engine) newState() (*state, error) {
 		Unrestricted: e.opts.Env == nil,
 	})
 	st.it = it
-	tables := []yaegi.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, goStdTables(),
-		symbols.Symbols, e.opts.Symbols, e.runtimeSymbols(st)}
+	tables := append(append([]yaegi.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}}, stdTables()...),
+		symbols.Symbols, e.opts.Symbols, e.runtimeSymbols(st))
 	for _, t := range tables {
 		if err := it.Use(t); err != nil {
 			return nil, fmt.Errorf("interp: loading symbols: %w", err)

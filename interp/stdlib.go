@@ -7,24 +7,44 @@ import (
 	"sync"
 
 	yaegi "github.com/traefik/yaegi/interp"
+	ysyscall "github.com/traefik/yaegi/stdlib/syscall"
 
 	"github.com/gopar/gopar/interp/gostd"
+	"github.com/gopar/gopar/interp/symbols/std"
 )
 
 // The standard library as cells see it: yaegi's symbol tables (Go 1.22's),
-// completed by gopar's, and gopar's Go-source versions of the generic
-// packages cmp, iter, slices and maps (package gostd), compiled into the
-// interpreter where they replace yaegi's copies.
+// completed by gopar's for the Go it is built with (package symbols/std),
+// and gopar's Go-source versions of the generic packages cmp, iter, slices
+// and maps, and of the generic functions of sync, errors, reflect and
+// math/rand/v2 (package gostd), compiled into the interpreter.
 
-// goStdTables are the compiled packages gopar's Go-source packages use,
-// and an (empty) table for iter, which yaegi lacks: an import of a
-// package needs one.
-func goStdTables() yaegi.Exports {
-	t := yaegi.Exports{"iter/iter": {}}
-	for k, v := range gostd.Symbols {
+// stdTables are the symbol tables of the standard library, after yaegi's
+// (stdlib.Symbols, which fixStdlib adjusts when it is used): the names its
+// tables (Go 1.22's) lack, for the Go gopar is built with (package
+// symbols/std, generated); single instances of a few generic functions;
+// gopar's log.Logger, which has every method of Go's; syscall, minus what
+// can take the kernel down (see syscallSymbols); and the compiled packages
+// gopar's Go-source packages use.
+func stdTables() []yaegi.Exports {
+	return []yaegi.Exports{std.Symbols, std.Instances, {"log/log": std.Log}, syscallSymbols(), gostd.Symbols}
+}
+
+// syscallSymbols is yaegi's restricted table of package syscall (it lacks
+// Exec, ForkExec, StartProcess, Kill, Exit, Ptrace…, Reboot, Shutdown and
+// the raw Syscall functions), without the names of std.SyscallExcluded,
+// with gopar's Kill and Exit (syscallOverrides).
+func syscallSymbols() yaegi.Exports {
+	t := map[string]reflect.Value{}
+	for k, v := range ysyscall.Symbols["syscall/syscall"] {
+		if _, excluded := std.SyscallExcluded[k]; !excluded {
+			t[k] = v
+		}
+	}
+	for k, v := range syscallOverrides {
 		t[k] = v
 	}
-	return t
+	return yaegi.Exports{"syscall/syscall": t}
 }
 
 // loadGoStd compiles gopar's Go-source packages into the interpreter. Each
@@ -43,6 +63,11 @@ func loadGoStd(it *yaegi.Interpreter) error {
 // "path.Name".
 var stdFuncs = sync.OnceValue(gostd.Funcs)
 
+// complements maps the generic functions of compiled standard packages
+// that gopar's Go-source packages give ("sync.OnceValue") to the name of
+// the package that has them ("__gopar_sync"), for the rewriter.
+var complements = sync.OnceValue(gostd.Complements)
+
 // stdSymbols are stand-ins for the symbols of gopar's Go-source packages,
 // for completion and inspection (whose signatures come from Go's
 // documentation): a func for each function, a nil pointer (yaegi's form
@@ -50,11 +75,15 @@ var stdFuncs = sync.OnceValue(gostd.Funcs)
 var stdSymbols = sync.OnceValue(func() map[string]map[string]reflect.Value {
 	out := map[string]map[string]reflect.Value{}
 	for _, p := range gostd.Packages() {
-		out[p.Path] = map[string]reflect.Value{}
+		if !p.Complement() {
+			out[p.Path] = map[string]reflect.Value{}
+		}
 	}
-	for name := range stdFuncs() {
-		pkg, fn, _ := strings.Cut(name, ".")
-		out[pkg][fn] = reflect.ValueOf(func() {})
+	for name, f := range stdFuncs() {
+		if !f.Package.Complement() {
+			pkg, fn, _ := strings.Cut(name, ".")
+			out[pkg][fn] = reflect.ValueOf(func() {})
+		}
 	}
 	for _, t := range gostd.Types() {
 		pkg, name, _ := strings.Cut(t, ".")

@@ -36,33 +36,62 @@ import (
 )
 
 //go:embed cmp/cmp.go iter/iter.go slices/slices.go maps/maps.go
+//go:embed sync/sync.go errors/errors.go reflect/reflect.go rand/rand.go
 var files embed.FS
 
 // Package is the source of one package.
 type Package struct {
-	// Path is the import path, as in the standard library: "slices".
+	// Path is the import path of the standard package: "slices".
 	Path string
+	// Name is the package's name in the interpreter: Path's last element
+	// for a package that replaces the standard one, "__gopar_sync" for
+	// one that complements a compiled standard package with its generic
+	// functions (cells' calls of sync.OnceValue call
+	// __gopar_sync.OnceValue).
+	Name string
 	// File is the name of the source file, for positions: "gopar/slices.go".
 	File string
 	// Source is the Go source.
 	Source string
 }
 
+// Complement reports whether p complements a compiled package.
+func (p Package) Complement() bool { return strings.HasPrefix(p.Name, "__gopar_") }
+
 // Packages are the packages, each after those it imports.
 func Packages() []Package {
 	var out []Package
-	for _, p := range []string{"cmp", "iter", "slices", "maps"} {
-		b, err := files.ReadFile(p + "/" + p + ".go")
+	for _, p := range []struct{ path, dir, name string }{
+		{"cmp", "cmp", "cmp"}, {"iter", "iter", "iter"}, {"slices", "slices", "slices"}, {"maps", "maps", "maps"},
+		{"sync", "sync", "__gopar_sync"}, {"errors", "errors", "__gopar_errors"},
+		{"reflect", "reflect", "__gopar_reflect"}, {"math/rand/v2", "rand", "__gopar_rand"},
+	} {
+		b, err := files.ReadFile(p.dir + "/" + p.dir + ".go")
 		if err != nil {
 			panic("gostd: " + err.Error()) // embedded: cannot happen
 		}
-		out = append(out, Package{Path: p, File: "gopar/" + p + ".go", Source: string(b)})
+		out = append(out, Package{Path: p.path, Name: p.name, File: "gopar/" + p.dir + ".go", Source: string(b)})
+	}
+	return out
+}
+
+// Complements maps the generic functions of compiled standard packages
+// that complementing packages give ("sync.OnceValue") to those packages'
+// names in the interpreter ("__gopar_sync").
+func Complements() map[string]string {
+	out := map[string]string{}
+	for name, f := range Funcs() {
+		if f.Package.Complement() {
+			out[name] = f.Package.Name
+		}
 	}
 	return out
 }
 
 // Func is an exported function of a package.
 type Func struct {
+	// Package is the package that declares it.
+	Package Package
 	// Decl is its declaration without body and comments, one line:
 	// "func Sort[E cmp.Ordered](x []E)".
 	Decl string
@@ -85,7 +114,7 @@ func Funcs() map[string]Func {
 				continue
 			}
 			decl := p.Source[fset.Position(fd.Type.Pos()).Offset:fset.Position(fd.Type.End()).Offset]
-			out[p.Path+"."+fd.Name.Name] = Func{Decl: strings.Join(strings.Fields(decl), " "), Generic: fd.Type.TypeParams != nil}
+			out[p.Path+"."+fd.Name.Name] = Func{Package: p, Decl: strings.Join(strings.Fields(decl), " "), Generic: fd.Type.TypeParams != nil}
 		}
 	}
 	return out
@@ -100,7 +129,8 @@ var Symbols = map[string]map[string]reflect.Value{
 	},
 }
 
-// Types are the exported types of the packages: "iter.Seq".
+// Types are the exported types of the packages that replace standard
+// ones: "iter.Seq".
 func Types() []string {
 	var out []string
 	fset := token.NewFileSet()
@@ -110,7 +140,7 @@ func Types() []string {
 			panic("gostd: " + err.Error())
 		}
 		for _, d := range f.Decls {
-			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE {
+			if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE && !p.Complement() {
 				for _, s := range gd.Specs {
 					if ts := s.(*ast.TypeSpec); ts.Name.IsExported() {
 						out = append(out, p.Path+"."+ts.Name.Name)

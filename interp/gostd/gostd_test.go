@@ -2,21 +2,31 @@ package gostd_test
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	gcmp "github.com/gopar/gopar/interp/gostd/cmp"
+	gerrors "github.com/gopar/gopar/interp/gostd/errors"
 	giter "github.com/gopar/gopar/interp/gostd/iter"
 	gmaps "github.com/gopar/gopar/interp/gostd/maps"
+	grand "github.com/gopar/gopar/interp/gostd/rand"
+	greflect "github.com/gopar/gopar/interp/gostd/reflect"
 	gslices "github.com/gopar/gopar/interp/gostd/slices"
+	gsync "github.com/gopar/gopar/interp/gostd/sync"
 
 	"github.com/gopar/gopar/interp/gostd"
 )
@@ -340,5 +350,44 @@ func TestSourcesAvoidWhatYaegiLacks(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+func TestComplementsAsGo(t *testing.T) {
+	calls := 0
+	f := gsync.OnceValue(func() int { calls++; return 7 })
+	if f()+f() != 14 || calls != 1 {
+		t.Errorf("OnceValue: calls %d", calls)
+	}
+	g := gsync.OnceValues(func() (int, error) { calls++; return 1, errors.New("e") })
+	if v, err := g(); v != 1 || err == nil || calls != 2 {
+		t.Errorf("OnceValues: %v %v %d", v, err, calls)
+	}
+	if _, err := g(); calls != 2 || err == nil {
+		t.Error("OnceValues called f again")
+	}
+	h := gsync.OnceValue(func() int { panic("p") })
+	for range 2 {
+		if p := panicOf(func() { h() }); p != "p" {
+			t.Errorf("OnceValue of a panicking f: %v", p)
+		}
+	}
+	_, err := os.Open("/nonexistent/gopar")
+	pe, ok := gerrors.AsType[*fs.PathError](err)
+	spe, sok := errors.AsType[*fs.PathError](err)
+	same(t, "AsType", []any{pe, ok}, []any{spe, sok})
+	_, ok = gerrors.AsType[*strconv.NumError](err)
+	same(t, "AsType of another type", ok, false)
+	same(t, "TypeFor", greflect.TypeFor[[]string](), reflect.TypeFor[[]string]())
+	v, ok := greflect.TypeAssert[int](reflect.ValueOf(3))
+	sv, sok := reflect.TypeAssert[int](reflect.ValueOf(3))
+	same(t, "TypeAssert", []any{v, ok}, []any{sv, sok})
+	for range 100 {
+		if n := grand.N(time.Second); n < 0 || n >= time.Second {
+			t.Fatalf("N(time.Second) = %v", n)
+		}
+	}
+	if p := panicOf(func() { grand.N(0) }); p == nil {
+		t.Error("N(0) did not panic")
 	}
 }
