@@ -12,9 +12,16 @@
 //     declared below it, a variable's initialiser a function declared below
 //     it; statements run in order, after the declarations they use (see
 //     order.go);
-//   - use the standard library, parlib, display, plot, plotter, plotutil, vg,
-//     vgimg, vgsvg, draw and mat without an import line; importing a package
-//     twice is harmless;
+//   - use the standard library of the Go gopar is built with (yaegi's
+//     tables, Go 1.22's, completed by gopar's: see stdlib.go), parlib,
+//     display, plot, plotter, plotutil, vg, vgimg, vgsvg, draw and mat
+//     without an import line; importing a package twice is harmless; an
+//     import hides an earlier cell's variable of the package's name;
+//   - use the generic standard library: slices, maps, cmp and iter are
+//     gopar's own Go source (package gostd), with signatures the
+//     interpreter infers, sorting in compiled code; the engine writes the
+//     type arguments the interpreter cannot infer (rewrite_types.go); and
+//     sync.OnceValue(s), rand.N, errors.AsType and reflect.TypeFor work;
 //   - re-run: redefining a function or method changes what earlier code
 //     calls (functions that use it are compiled again; methods forward to a
 //     variable); a variable redefined with := keeps its storage if its type
@@ -25,7 +32,9 @@
 //   - rely on Go 1.22 loops: per-iteration loop variables (closures made in
 //     a loop keep their iteration's variables, also when handed to compiled
 //     code such as parlib.Spawn; `i := i` copies still work), range over an
-//     integer, range over an iterator function defined in a cell;
+//     integer, range over an iterator function (a cell's, the standard
+//     library's, or a value of an iterator type the engine can see; the
+//     body may break, continue and return);
 //   - use min, max and clear, and generic functions at the top level of a
 //     cell (x := Sum(xs); the engine declares x with the type the
 //     interpreter infers inside a function);
@@ -50,13 +59,18 @@
 //     Options.Locate tells a supervisor where a cell runs.
 //
 // yaegi limits that remain, and how they show: generic type inference is
-// weak (the CompileError suggests explicit type arguments); the standard
-// library's generic slices and maps functions often need explicit type
-// arguments (slices.Equal[[]int, int](a, b)), and slices.Sort, slices.Max,
-// maps.Keys... are missing (the CompileError says to use sort); range over an
-// integer of a type the engine cannot see, or over an iterator that is not
-// a cell function, or whose loop body returns, gives an UnsupportedError with
-// the rewrite to use; methods of cell-defined types are invisible to
+// weak, and where the engine cannot see the arguments' types (a method's
+// result) the CompileError suggests explicit type arguments; gopar's
+// slices and maps functions take []E and map[K]V where Go's take S ~[]E and
+// M ~map[K]V, so they return []E, not a named slice type; a few generic
+// functions and types of compiled packages (atomic.Pointer, unique, weak,
+// sql.Null, runtime.AddCleanup) are not available, and the error says what
+// to use; range over an integer of a type the engine cannot see, or over
+// an iterator whose type it cannot see, or whose body jumps to a label
+// outside it or defers, gives an UnsupportedError with the rewrite to use;
+// every call of an interpreted function costs about a microsecond
+// (slices.SortFunc of 10^5 elements takes seconds; slices.Sort sorts in
+// compiled code); methods of cell-defined types are invisible to
 // compiled code except through the interfaces yaegi wraps (fmt.Stringer,
 // error, ...), so a result's display methods (HTML, Markdown, SVG, PNG, ...)
 // are called by the engine; a method's signature cannot change, nor can a

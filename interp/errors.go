@@ -62,7 +62,7 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 	}
 	msg = strings.ReplaceAll(msg, mainVar, "main") // the cell's main, as yaegi knows it
 	msg = mainQualRE.ReplaceAllString(msg, "")     // main.T: a type of the cells
-	msg = complementRE.ReplaceAllString(msg, "")   // __gopar_sync.OnceValue is sync.OnceValue
+	msg = userNames(msg)                           // __gopar_sync.OnceValue__sync is sync.OnceValue
 	if m := undefinedTypeParamRE.FindStringSubmatch(errPosRE.ReplaceAllString(msg, "$3")); m != nil {
 		return stdGenericError(c, m[1])
 	}
@@ -99,9 +99,6 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 }
 
 var (
-	// complementRE matches the prefix of the names of gopar's packages that
-	// complement compiled standard packages.
-	complementRE = regexp.MustCompile(`\b__gopar_`)
 	// noSymbolRE matches yaegi's error for a name a compiled package lacks.
 	noSymbolRE = regexp.MustCompile(`package \w+ "([^"]+)" has no symbol (\w+)|undefined selector:? ([\w./]+)\.(\w+)`)
 	// noPosRE matches an error of yaegi's without a position, and the
@@ -141,7 +138,7 @@ func compiling(p yaegi.Panic) bool {
 // compile error at the cell's line (the one yaegi names, else the chunk's
 // first), with what the user can do about it.
 func (e *Engine) compilerCrash(st *state, c *chunk, v any) *engine.Error {
-	msg := strings.TrimPrefix(fmt.Sprint(v), "runtime error: ")
+	msg := userNames(strings.TrimPrefix(fmt.Sprint(v), "runtime error: "))
 	line, col := 0, 0
 	if m := errPosRE.FindStringSubmatch(msg); m != nil {
 		l, _ := strconv.Atoi(m[1])
@@ -440,8 +437,7 @@ func (st *state) traceLocked(lines []panicLine) []string {
 	for _, pl := range lines {
 		if file := strings.TrimSuffix(pl.file, ":"); strings.HasPrefix(file, "gopar/") {
 			// gopar's Go source of a standard package (package gostd).
-			fn := strings.TrimSuffix(pl.what, "(...)")
-			fn = strings.NewReplacer(".func", "", "(...)", "").Replace(fn)
+			fn := userNames(strings.NewReplacer(".func", "", "(...)", "").Replace(pl.what))
 			out = append(out, fmt.Sprintf("  %s (the standard library, in gopar's Go source %s:%d)", fn, file, pl.line))
 			continue
 		}

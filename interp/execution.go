@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/gostd"
 )
 
 // The cell pipeline. A cell is split into units (cell.go); imports are
@@ -298,11 +299,20 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		}
 		return p, ok
 	}
-	r.complement = func(pkg, name string) string {
-		if p, ok := pkgPath(pkg); ok {
-			return complements()[p+"."+name]
+	r.stdRename = func(pkg, name string) (string, string) {
+		p, ok := pkgPath(pkg)
+		if !ok {
+			return "", ""
 		}
-		return ""
+		if c := complements()[p+"."+name]; c != "" {
+			return c, gostd.Renamed(p, name)
+		}
+		if stdSymbols()[p] != nil {
+			if n := gostd.Renamed(p, name); n != name {
+				return "", n
+			}
+		}
+		return "", ""
 	}
 	r.stdGeneric = func(pkg, name string) string {
 		if p, ok := pkgPath(pkg); ok {

@@ -259,6 +259,10 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "slices.Concat([]int{1}, []int{2, 3})", result: "[1 2 3]"},
 			{code: "cmp.Or(\"\", \"x\")", result: `"x"`},
 			{code: "m := map[string]int{\"b\": 2, \"a\": 1}\nslices.Sorted(maps.Keys(m))", result: `["a" "b"]`},
+			// Generic functions of one name in several packages (yaegi
+			// kept one instance per name and type arguments).
+			{code: "fmt.Sprint(cmp.Compare(1, 2), slices.Compare([]int{1, 2}, []int{1, 3}))", result: `"-1 -1"`},
+			{code: "func Max[T cmp.Ordered](a, b T) T { if a > b { return a }; return b }\nfmt.Sprint(Max(1, 2), slices.Max([]int{3, 1}), Max(5, 4))", result: `"2 3 5"`},
 		}},
 		{"the standard library of the Go gopar is built with", []cell{
 			// log.Logger has every method of Go's (yaegi's lacked SetPrefix).

@@ -6,6 +6,7 @@ import (
 	"go/constant"
 	"go/token"
 	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -54,10 +55,12 @@ type rewriter struct {
 	// stdGeneric is the declaration of pkg.name if it is a generic
 	// function of gopar's Go-source standard library ("" if not).
 	stdGeneric func(pkg, name string) string
-	// complement is the name of gopar's Go-source package that has
-	// pkg.name, a generic function of a compiled standard package
-	// ("__gopar_sync" for sync.OnceValue), or "".
-	complement func(pkg, name string) string
+	// stdRename tells what pkg.name is in the interpreter when it is a
+	// generic function or type of gopar's Go-source standard library: the
+	// package (for a generic function of a compiled package: sync is
+	// __gopar_sync for OnceValue) and the name (Sort__slices), each ""
+	// when it stays.
+	stdRename func(pkg, name string) (x, sel string)
 	// pkgVar and pkgType return the type of a compiled package's variable
 	// or type pkg.name (nil if it is none).
 	pkgVar, pkgType func(pkg, name string) reflect.Type
@@ -148,11 +151,17 @@ func (r *rewriter) run(n ast.Node) {
 			if x, ok := s.X.(*ast.Ident); ok && x.Name == "os" && x.Obj == nil && s.Sel.Name == "Stdin" && !r.shadowed["os"] {
 				r.edits = append(r.edits, edit{r.off(s.Pos()), r.off(s.End()), "__gopar.Stdin"})
 			}
-			// A generic function of a compiled standard package: gopar's
-			// Go source of it (sync.OnceValue is __gopar_sync.OnceValue).
-			if x, ok := s.X.(*ast.Ident); ok && x.Obj == nil && r.complement != nil {
-				if name := r.complement(x.Name, s.Sel.Name); name != "" {
-					r.edits = append(r.edits, edit{r.off(x.Pos()), r.off(x.End()), name})
+			// A generic function or type of gopar's Go-source standard
+			// library, by its name in the interpreter (slices.Sort is
+			// slices.Sort__slices, sync.OnceValue
+			// __gopar_sync.OnceValue__sync).
+			if x, ok := s.X.(*ast.Ident); ok && x.Obj == nil && r.stdRename != nil {
+				nx, nsel := r.stdRename(x.Name, s.Sel.Name)
+				if nx != "" {
+					r.edits = append(r.edits, edit{r.off(x.Pos()), r.off(x.End()), nx})
+				}
+				if nsel != "" {
+					r.edits = append(r.edits, edit{r.off(s.Sel.Pos()), r.off(s.Sel.End()), nsel})
 				}
 			}
 		case *ast.FuncLit:
@@ -367,4 +376,25 @@ func identNames(es ...ast.Expr) []string {
 		}
 	}
 	return out
+}
+
+var qualifiedRE = regexp.MustCompile(`\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b`)
+
+// stdTypes writes the generic types of gopar's standard library in a type
+// the rewriter inserts (iter.Seq[int]) by their names in the interpreter.
+func (r *rewriter) stdTypes(t string) string {
+	if r.stdRename == nil || !strings.Contains(t, ".") {
+		return t
+	}
+	return qualifiedRE.ReplaceAllStringFunc(t, func(q string) string {
+		pkg, name, _ := strings.Cut(q, ".")
+		x, sel := r.stdRename(pkg, name)
+		if x == "" {
+			x = pkg
+		}
+		if sel == "" {
+			sel = name
+		}
+		return x + "." + sel
+	})
 }

@@ -33,7 +33,7 @@ func (r *rewriter) typeArguments(call *ast.CallExpr) {
 		return
 	}
 	end := r.off(g.fun.End())
-	r.edits = append(r.edits, edit{end, end, g.typeArgs()})
+	r.edits = append(r.edits, edit{end, end, r.stdTypes(g.typeArgs())})
 }
 
 // stdTypeArgs handles Go's explicit type arguments to a generic function

@@ -376,6 +376,12 @@ func (r *rewriter) rangeFunc(s *ast.RangeStmt, parents map[ast.Node]ast.Node) bo
 	}
 	vars = vars[:arity]
 	results, named, inFunc := r.enclosingResults(s, parents)
+	for i := range results {
+		results[i] = r.stdTypes(results[i])
+	}
+	for i := range params {
+		params[i] = r.stdTypes(params[i])
+	}
 	id := r.fresh("rf")
 	ret := id + "_ret"
 	var edits []edit

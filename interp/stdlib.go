@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -47,12 +48,14 @@ func syscallSymbols() yaegi.Exports {
 	return yaegi.Exports{"syscall/syscall": t}
 }
 
-// loadGoStd compiles gopar's Go-source packages into the interpreter. Each
-// has a file name of its own ("gopar/slices.go"), which scopes its imports
-// to it and tells its positions from the cells'.
+// loadGoStd compiles gopar's Go-source packages into the interpreter, with
+// their generic names renamed (slices.Sort is slices.Sort__slices there:
+// see gostd.Renamed, and the rewriter's stdRename). Each has a file name
+// of its own ("gopar/slices.go"), which scopes its imports to it and tells
+// its positions from the cells'.
 func loadGoStd(it *yaegi.Interpreter) error {
 	for _, p := range gostd.Packages() {
-		if _, err := it.Eval("//line " + p.File + ":1:1\n" + p.Source); err != nil {
+		if _, err := it.Eval("//line " + p.File + ":1:1\n" + p.Interpreted()); err != nil {
 			return fmt.Errorf("interp: loading gopar's package %s: %w", p.Path, err)
 		}
 	}
@@ -91,3 +94,20 @@ var stdSymbols = sync.OnceValue(func() map[string]map[string]reflect.Value {
 	}
 	return out
 })
+
+// stdNamesRE matches the interpreter's names of gopar's standard library's
+// generic functions and types, and packages (Sort__slices,
+// __gopar_sync.OnceValue__sync).
+var stdNamesRE = sync.OnceValue(func() *regexp.Regexp {
+	var suffixes []string
+	for _, p := range gostd.Packages() {
+		suffixes = append(suffixes, regexp.QuoteMeta(p.Suffix()))
+	}
+	return regexp.MustCompile(`\b__gopar_(\w+\.)|(\w)(?:` + strings.Join(suffixes, "|") + `)\b`)
+})
+
+// userNames writes the names of gopar's standard library in s as cells
+// write them: sync.OnceValue, not __gopar_sync.OnceValue__sync.
+func userNames(s string) string {
+	return stdNamesRE().ReplaceAllString(s, "$1$2")
+}

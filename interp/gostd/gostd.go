@@ -29,8 +29,11 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"path"
 	"reflect"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gopar/gopar/interp/gostd/internal/sorting"
 )
@@ -53,6 +56,148 @@ type Package struct {
 	File string
 	// Source is the Go source.
 	Source string
+}
+
+// Suffix is the suffix of the package's generic names in the interpreter
+// ("__slices": slices.Sort is Sort__slices there; see Renamed).
+func (p Package) Suffix() string { return "__" + path.Base(strings.TrimSuffix(p.File, ".go")) }
+
+// Renamed is the name that the generic function or type name of the
+// package at path has in the interpreter: Sort__slices for slices.Sort.
+// yaegi keeps the instances of generic code by name and type arguments
+// only, not by package: slices.Compare[int] was cmp.Compare[int], and a
+// cell's Max[int] slices.Max[int]. The engine rewrites cells' uses.
+func Renamed(path, name string) string {
+	if generics()[path][name] {
+		return name + suffixOf(path)
+	}
+	return name
+}
+
+// generics are the generic top-level functions and types of each package,
+// by the package's name in the interpreter.
+var generics = sync.OnceValue(func() map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, p := range Packages() {
+		f, err := parser.ParseFile(token.NewFileSet(), p.File, p.Source, parser.SkipObjectResolution)
+		if err != nil {
+			panic("gostd: " + err.Error())
+		}
+		names := map[string]bool{}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Type.TypeParams != nil {
+					names[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					if ts, ok := sp.(*ast.TypeSpec); ok && ts.TypeParams != nil {
+						names[ts.Name.Name] = true
+					}
+				}
+			}
+		}
+		out[p.Path] = names
+	}
+	return out
+})
+
+// Interpreted is the package's source as the engine compiles it: its
+// generic functions and types, and its uses of those of the other
+// packages, renamed (see Renamed). Lines and columns stay.
+func (p Package) Interpreted() string {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, p.File, p.Source, 0)
+	if err != nil {
+		panic("gostd: " + err.Error())
+	}
+	own := generics()[p.Path]
+	imported := map[string]string{} // name in the file → import path
+	for _, im := range f.Imports {
+		ip := strings.Trim(im.Path.Value, `"`)
+		name := path.Base(ip)
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		imported[name] = ip
+	}
+	type edit struct{ off, end int }
+	var edits []edit
+	var suffixes []string
+	rename := func(id *ast.Ident, suffix string) {
+		edits = append(edits, edit{fset.Position(id.Pos()).Offset, fset.Position(id.End()).Offset})
+		suffixes = append(suffixes, suffix)
+	}
+	selected := map[*ast.Ident]bool{} // the Sel of selectors: not this package's names
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			selected[n.Sel] = true
+			if x, ok := n.X.(*ast.Ident); ok && x.Obj == nil {
+				if ip, ok := imported[x.Name]; ok && generics()[ip][n.Sel.Name] {
+					rename(n.Sel, suffixOf(ip))
+				}
+			}
+		case *ast.Ident:
+			if own[n.Name] && !selected[n] && isTopLevel(f, n) {
+				rename(n, p.Suffix())
+			}
+		}
+		return true
+	})
+	var b strings.Builder
+	last := 0
+	order := make([]int, len(edits))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return edits[order[i]].off < edits[order[j]].off })
+	for _, i := range order {
+		e := edits[i]
+		if e.off < last {
+			continue
+		}
+		b.WriteString(p.Source[last:e.end])
+		b.WriteString(suffixes[i])
+		last = e.end
+	}
+	b.WriteString(p.Source[last:])
+	return b.String()
+}
+
+// suffixOf is the suffix of the generic names of the package at path.
+func suffixOf(path string) string {
+	for _, p := range Packages() {
+		if p.Path == path {
+			return p.Suffix()
+		}
+	}
+	return ""
+}
+
+// isTopLevel reports whether id names a top-level declaration of f: it is
+// the name of one, or refers to one (the parser resolved it to a
+// declaration outside any function's scope).
+func isTopLevel(f *ast.File, id *ast.Ident) bool {
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil && d.Name == id {
+				return true
+			}
+			if id.Obj != nil && id.Obj.Decl == d {
+				return true
+			}
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				if ts, ok := sp.(*ast.TypeSpec); ok && (ts.Name == id || id.Obj != nil && id.Obj.Decl == ts) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // Complement reports whether p complements a compiled package.

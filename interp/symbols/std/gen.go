@@ -19,8 +19,8 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/syscall"
 
+	"github.com/gopar/gopar/interp/internal/stdapi"
 	"github.com/gopar/gopar/interp/symbols/std"
-	"github.com/gopar/gopar/interp/symbols/std/internal/stdapi"
 )
 
 // majorVersion matches the last element of a path that is a major

@@ -12,7 +12,7 @@ import (
 	"github.com/traefik/yaegi/stdlib/syscall"
 
 	"github.com/gopar/gopar/interp/gostd"
-	"github.com/gopar/gopar/interp/symbols/std/internal/stdapi"
+	"github.com/gopar/gopar/interp/internal/stdapi"
 )
 
 // majorVersion matches the last element of a path that is a major
