@@ -44,7 +44,8 @@
 //     its goroutines and compiled code (the engine swaps os.Stdout,
 //     os.Stderr and the standard logger for pipes while it lives; file
 //     descriptors 1 and 2 are left alone); read os.Stdin and fmt.Scan input
-//     through the frontend;
+//     through the frontend, what the cell printed on the line before being
+//     the input's prompt (prompt.go);
 //   - be interrupted (context cancelled, or InterruptIdle while no cell
 //     runs): interpreted code, channel operations, time.Sleep and parlib
 //     calls stop within a second; code of an interrupted cell never resumes,
@@ -87,7 +88,9 @@
 // rewrite_loops.go and evaluated by eval.go (which also handles
 // interrupts); restore.go says what a cell defined, for a restart, and what
 // a failed cell failed to define; errors.go words failures, result.go
-// renders the result, output.go captures stdout and stderr.
+// renders the result, output.go captures stdout and stderr, prompt.go
+// makes stdout's last line the prompt of an input; stdlib.go and the
+// packages gostd and symbols/std make the standard library.
 // yaegi_internals.go holds every access to yaegi's unexported fields.
 // WORKAROUNDS.md maps each workaround of yaegi's limits to its reason and
 // the test that pins it.
@@ -219,12 +222,15 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	if e.closed {
 		return engine.ExecuteResult{Err: engine.NewError(engine.EngineClosed, "the engine is closed")}
 	}
+	po := newPromptOutput(out, e.cap.sync) // stdout's last line may be an input prompt
+	out = po
 	e.begin(ctx, out, req.AllowStdin)
 	synced := false
 	defer func() {
 		if !synced { // a panic on the way: flush what the cell wrote
 			e.cap.sync()
 		}
+		po.end()
 		e.end()
 	}()
 	defer func() {

@@ -1,8 +1,11 @@
 package interp
 
 import (
+	"context"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gopar/gopar/engine"
 )
@@ -46,5 +49,44 @@ func TestExecuteRecoversItsOwnPanics(t *testing.T) {
 	}
 	if r, _ := mustRun(t, e, "kept + 1"); r != "42" {
 		t.Errorf("after the internal error: %q, want 42", r)
+	}
+}
+
+// TestInputPrompt checks that what a cell printed without a newline before
+// it reads stdin is the input's prompt (as Python's input(prompt)), not a
+// stream of its own, and that unfinished lines still show otherwise.
+func TestInputPrompt(t *testing.T) {
+	e := newEngine(t)
+	var prompts []string
+	out := &testOutput{input: func(p string) (string, error) { prompts = append(prompts, p); return "Ada", nil }}
+	code := "fmt.Println(\"hello\")\nfmt.Print(\"name? \")\nvar name string\nfmt.Scanln(&name)\nfmt.Print(\"hi \", name)"
+	res := e.Execute(context.Background(), engine.ExecuteRequest{Code: code, AllowStdin: true}, out)
+	if res.Err != nil {
+		t.Fatal(res.Err.String())
+	}
+	if len(prompts) != 1 || prompts[0] != "name? " {
+		t.Errorf("prompts %q, want [\"name? \"]", prompts)
+	}
+	if got := out.text("stdout"); got != "hello\nhi Ada" {
+		t.Errorf("stdout %q, want %q", got, "hello\nhi Ada")
+	}
+	// A partial line shows on its own after a moment while the cell runs:
+	// native.Wait returns true once "c" has reached the frontend.
+	ready := make(chan struct{})
+	e = newEngineWith(t, map[string]reflect.Value{"Wait": reflect.ValueOf(func() bool {
+		select {
+		case <-ready:
+			return true
+		case <-time.After(30 * time.Second):
+			return false
+		}
+	})})
+	out = &testOutput{ready: ready, marker: "c"}
+	res = e.Execute(context.Background(), engine.ExecuteRequest{Code: "fmt.Print(\"a\")\nfmt.Fprint(os.Stderr, \"b\")\nfmt.Print(\"c\")\nnative.Wait()"}, out)
+	if res.Err != nil || resultText(res) != "true" {
+		t.Fatalf("the partial line did not show while the cell ran: %q %v", resultText(res), res.Err)
+	}
+	if o, e := out.text("stdout"), out.text("stderr"); o != "ac" || e != "b" {
+		t.Errorf("stdout %q, stderr %q", o, e)
 	}
 }
