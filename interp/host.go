@@ -51,7 +51,7 @@ func (h host) Scope() complete.Scope { return h }
 func (h host) Packages() map[string]string { return h.e.st.usablePackages() }
 
 // Symbols implements complete.Scope.
-func (h host) Symbols(path string) map[string]reflect.Value { return h.e.st.symbols(path) }
+func (h host) Symbols(path string) map[string]reflect.Value { return h.e.st.scopeSymbols(path) }
 
 // Globals implements complete.Scope.
 func (h host) Globals() map[string]complete.Global { return h.e.globalsLocked() }
@@ -60,7 +60,7 @@ func (h host) Globals() map[string]complete.Global { return h.e.globalsLocked() 
 func (s scope) Packages() map[string]string { return s.e.st.usablePackages() }
 
 // Symbols implements complete.Scope.
-func (s scope) Symbols(path string) map[string]reflect.Value { return s.e.st.symbols(path) }
+func (s scope) Symbols(path string) map[string]reflect.Value { return s.e.st.scopeSymbols(path) }
 
 // Globals implements complete.Scope. The current values of variables are
 // evaluated only if no cell runs (e.mu is free); otherwise types are those
@@ -115,6 +115,30 @@ func (st *state) usablePackages() map[string]string {
 	}
 	for n, p := range st.imports {
 		out[n] = p
+	}
+	return out
+}
+
+// scopeSymbols are the symbols of a package as completion and inspection
+// show them: with the generic functions gopar gives in Go source
+// (sync.OnceValue), as stand-ins.
+func (st *state) scopeSymbols(path string) map[string]reflect.Value {
+	syms := st.symbols(path)
+	var extra []string
+	for name := range complements() {
+		if i := strings.LastIndex(name, "."); name[:i] == path {
+			extra = append(extra, name[i+1:])
+		}
+	}
+	if len(extra) == 0 {
+		return syms
+	}
+	out := make(map[string]reflect.Value, len(syms)+len(extra))
+	for k, v := range syms {
+		out[k] = v
+	}
+	for _, fn := range extra {
+		out[fn] = reflect.ValueOf(func() {})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -140,5 +141,19 @@ func TestStdGenericsInCells(t *testing.T) {
 	mustRun(t, e, "var seq iter.Seq[int] = slices.Values([]int{1})\nvar seq2 iter.Seq2[int, string] = slices.All([]string{\"a\"})\nfunc Largest[T cmp.Ordered](a, b T) T { if cmp.Less(a, b) { return b }; return a }")
 	if r, _ := mustRun(t, e, "fmt.Sprint(slices.Collect(seq), maps.Collect(seq2), Largest(2, 3))"); r != `"[1] map[0:a] 3"` {
 		t.Errorf("iter.Seq, iter.Seq2, cmp.Ordered: %s", r)
+	}
+}
+
+// TestStdGenericsComplete checks that completion and inspection know the
+// generic functions gopar gives in Go source.
+func TestStdGenericsComplete(t *testing.T) {
+	e := newEngine(t)
+	for code, want := range map[string]string{"slices.So": "Sort", "sync.Once": "OnceValues", "iter.": "Seq2", "strings.Split": "SplitSeq"} {
+		if c := e.Complete(code, len(code)); !slices.Contains(c.Matches, want) {
+			t.Errorf("Complete(%q) = %q, want %s among them", code, c.Matches, want)
+		}
+	}
+	if in := e.Inspect("slices.Sort(x)", 9, 0); !in.Found || !strings.Contains(fmt.Sprint(in.Data["text/plain"]), "func Sort") {
+		t.Errorf("Inspect(slices.Sort) = %+v", in)
 	}
 }
