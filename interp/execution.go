@@ -117,6 +117,12 @@ func (x *execution) run() (result []any, has bool, err error) {
 			// As Go says it, at the name (yaegi says it at func).
 			return nil, false, x.errAt(x.off(i, d.Name.Pos()), engine.CompileError, "missing function body")
 		}
+		if ft := funcTypeValue(x.units[i].decl, x.units[i].stmt); ft != nil {
+			// A func literal without its body: yaegi ran it, and
+			// panicked assigning an int to a func.
+			return nil, false, x.errAt(x.off(i, ft.Pos()), engine.CompileError, fmt.Sprintf(
+				"%s (type) is not an expression: a func literal needs a body", collapse(x.src[x.off(i, ft.Pos()):x.off(i, ft.End())])))
+		}
 	}
 	x.analyse()
 	if err := x.failedUse(); err != nil {
@@ -194,6 +200,41 @@ func (x *execution) run() (result []any, has bool, err error) {
 		x.done[i] = true
 	}
 	return result, has, nil
+}
+
+// funcTypeValue finds a func type where a value must be (f := func(int)
+// error, a func literal without its body), in a unit's declaration or
+// statement.
+func funcTypeValue(nodes ...ast.Node) *ast.FuncType {
+	var found *ast.FuncType
+	check := func(es []ast.Expr) {
+		for _, e := range es {
+			if ft, ok := e.(*ast.FuncType); ok && found == nil {
+				found = ft
+			}
+		}
+	}
+	for _, n := range nodes {
+		if n == nil || reflect.ValueOf(n).IsNil() {
+			continue
+		}
+		ast.Inspect(n, func(m ast.Node) bool {
+			switch m := m.(type) {
+			case *ast.AssignStmt:
+				check(m.Rhs)
+			case *ast.ValueSpec:
+				check(m.Values)
+			case *ast.ReturnStmt:
+				check(m.Results)
+			case *ast.CallExpr:
+				if id, ok := m.Fun.(*ast.Ident); !ok || id.Name != "new" && id.Name != "make" {
+					check(m.Args)
+				}
+			}
+			return found == nil
+		})
+	}
+	return found
 }
 
 // defKey is the key of a function or method unit in the engine's records.

@@ -166,6 +166,8 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			// As Go says it, at the function's name.
 			{code: "func F(int) error", ename: "CompileError", errHas: "In [@] line 1:6: missing function body\n    func F(int) error\n         ^"},
 			{code: "type R struct{}\n\nfunc (R) M(int) error\nvar r R", ename: "CompileError", errHas: "In [@] line 3:10: missing function body"},
+			{code: "f := func(int) error", ename: "CompileError", errHas: "In [@] line 1:6: func(int) error (type) is not an expression: a func literal needs a body"},
+			{code: "var g = func(x int) error", ename: "CompileError", errHas: "func(x int) error (type) is not an expression"},
 			{code: "1 + 1", result: "2"},
 		}},
 		{"panic with call chain", []cell{
