@@ -128,6 +128,9 @@ func (x *execution) run() (result []any, has bool, err error) {
 	if err := x.failedUse(); err != nil {
 		return nil, false, err
 	}
+	if err := x.useStd(); err != nil {
+		return nil, false, err
+	}
 	if err := x.imports(); err != nil {
 		return nil, false, err
 	}

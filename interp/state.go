@@ -30,6 +30,7 @@ type state struct {
 	methods  map[string]*global         // "T.M" → method
 	types    map[string]string          // type name → normalised definition
 	failed   map[string]*cellRec        // names whose defining cell failed, with no definition left
+	std      map[string]bool            // gopar's Go-source packages compiled in (see loadStd)
 	users    map[string]map[string]bool // name → functions and methods ("T.M") whose body uses it
 	cells    []*cellRec
 	lastCell *cellRec
@@ -99,7 +100,8 @@ type goPanic struct {
 
 func (e *Engine) newState() (*state, error) {
 	st := &state{imports: map[string]string{}, globals: map[string]*global{}, methods: map[string]*global{},
-		types: map[string]string{}, failed: map[string]*cellRec{}, users: map[string]map[string]bool{}, nextBase: chunkPrefixLines}
+		types: map[string]string{}, failed: map[string]*cellRec{}, users: map[string]map[string]bool{}, std: map[string]bool{},
+		nextBase: chunkPrefixLines}
 	st.run.init()
 	it := yaegi.New(yaegi.Options{
 		Stdin:        &stdinReader{e: e},
@@ -117,9 +119,7 @@ func (e *Engine) newState() (*state, error) {
 			return nil, fmt.Errorf("interp: loading symbols: %w", err)
 		}
 	}
-	if err := loadGoStd(it); err != nil {
-		return nil, err
-	}
+
 	st.packages = packageNames(it, tables)
 	for _, src := range []string{`import __gopar "` + rtPath + `"`, prelude, engineDecls, rangeDecls} {
 		if _, err := it.Eval(src); err != nil {

@@ -2,14 +2,19 @@ package interp
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	yaegi "github.com/traefik/yaegi/interp"
 	ysyscall "github.com/traefik/yaegi/stdlib/syscall"
 
+	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/gostd"
 	"github.com/gopar/gopar/interp/symbols/std"
 )
@@ -48,16 +53,128 @@ func syscallSymbols() yaegi.Exports {
 	return yaegi.Exports{"syscall/syscall": t}
 }
 
-// loadGoStd compiles gopar's Go-source packages into the interpreter, with
-// their generic names renamed (slices.Sort is slices.Sort__slices there:
-// see gostd.Renamed, and the rewriter's stdRename). Each has a file name
-// of its own ("gopar/slices.go"), which scopes its imports to it and tells
-// its positions from the cells'.
-func loadGoStd(it *yaegi.Interpreter) error {
-	for _, p := range gostd.Packages() {
-		if _, err := it.Eval("//line " + p.File + ":1:1\n" + p.Interpreted()); err != nil {
+// loadStd compiles the Go-source packages at paths (and those they
+// import) into the interpreter, if not done yet: a cell that uses one
+// loads it first (useStd), so that starting an engine does not pay for
+// them. Their generic names are renamed (slices.Sort is slices.Sort__slices
+// there: see gostd.Renamed, and the rewriter's stdRename). Each has a file
+// name of its own ("gopar/slices.go"), which scopes its imports to it and
+// tells its positions from the cells'.
+func (st *state) loadStd(paths ...string) error {
+	need := map[string]bool{}
+	var add func(p string)
+	add = func(p string) {
+		if need[p] || st.std[p] {
+			return
+		}
+		need[p] = true
+		for _, dep := range stdImports()[p] {
+			add(dep)
+		}
+	}
+	for _, p := range paths {
+		add(p)
+	}
+	for _, p := range gostd.Packages() { // each after those it imports
+		if !need[p.Path] {
+			continue
+		}
+		if _, err := st.it.Eval("//line " + p.File + ":1:1\n" + p.Interpreted()); err != nil {
 			return fmt.Errorf("interp: loading gopar's package %s: %w", p.Path, err)
 		}
+		st.std[p.Path] = true
+	}
+	st.in.dropRoots()
+	return nil
+}
+
+// stdImports are, for each of gopar's Go-source packages, those of them it
+// imports.
+var stdImports = sync.OnceValue(func() map[string][]string {
+	paths := map[string]bool{}
+	for _, p := range gostd.Packages() {
+		paths[p.Path] = true
+	}
+	out := map[string][]string{}
+	for _, p := range gostd.Packages() {
+		f, err := parser.ParseFile(token.NewFileSet(), p.File, p.Source, parser.ImportsOnly)
+		if err != nil {
+			panic("interp: " + err.Error()) // vetted with gopar: cannot happen
+		}
+		for _, im := range f.Imports {
+			if ip, _ := strconv.Unquote(im.Path.Value); paths[ip] && ip != p.Path {
+				out[p.Path] = append(out[p.Path], ip)
+			}
+		}
+	}
+	return out
+})
+
+// useStd loads the Go-source packages the cell uses: a package of gopar's
+// standard library it imports or names (slices.Sort), or a generic
+// function of a compiled package that gopar gives in Go source
+// (sync.OnceValue).
+func (x *execution) useStd() error {
+	var paths []string
+	imported := map[string]string{} // by the cell's imports
+	for i := range x.units {
+		if d, ok := x.units[i].decl.(*ast.GenDecl); ok && x.units[i].kind == uImport {
+			for _, sp := range d.Specs {
+				spec := sp.(*ast.ImportSpec)
+				p, _ := strconv.Unquote(spec.Path.Value)
+				name := x.pkgName(p)
+				if spec.Name != nil {
+					name = spec.Name.Name
+				}
+				imported[name] = p
+			}
+		}
+	}
+	for i := range x.units {
+		u := &x.units[i]
+		var root ast.Node = u.stmt
+		if u.decl != nil {
+			root = u.decl
+		}
+		if root == nil {
+			continue
+		}
+		ast.Inspect(root, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ImportSpec:
+				if p, _ := strconv.Unquote(n.Path.Value); stdSymbols()[p] != nil {
+					paths = append(paths, p)
+				}
+			case *ast.SelectorExpr:
+				id, ok := n.X.(*ast.Ident)
+				if !ok || id.Obj != nil || x.st.globals[id.Name] != nil {
+					return true
+				}
+				p, ok := imported[id.Name]
+				if !ok {
+					p, ok = x.st.imports[id.Name]
+				}
+				if !ok {
+					p, ok = x.st.packages[id.Name]
+				}
+				if !ok {
+					return true
+				}
+				if stdSymbols()[p] != nil {
+					paths = append(paths, p)
+				} else if complements()[p+"."+n.Sel.Name] != "" {
+					paths = append(paths, p)
+				}
+			}
+			return true
+		})
+	}
+	if len(paths) == 0 {
+		return nil
+	}
+	if err := x.st.loadStd(paths...); err != nil {
+		return cellError{engine.NewError(engine.InternalError, err.Error(),
+			"InternalError: "+err.Error(), "This is a bug in gopar: please report it at "+issuesURL+".")}
 	}
 	return nil
 }

@@ -106,7 +106,19 @@ var generics = sync.OnceValue(func() map[string]map[string]bool {
 // Interpreted is the package's source as the engine compiles it: its
 // generic functions and types, and its uses of those of the other
 // packages, renamed (see Renamed). Lines and columns stay.
-func (p Package) Interpreted() string {
+func (p Package) Interpreted() string { return interpreted()[p.Path] }
+
+// interpreted are the packages' interpreted sources, by path, made once.
+var interpreted = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	for _, p := range Packages() {
+		out[p.Path] = p.rename()
+	}
+	return out
+})
+
+// rename makes the package's interpreted source.
+func (p Package) rename() string {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, p.File, p.Source, 0)
 	if err != nil {
