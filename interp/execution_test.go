@@ -113,6 +113,7 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			// The engine infers what yaegi would not...
 			{code: "func Map[T, U any](s []T, f func(T) U) []U { var r []U; for _, v := range s { r = append(r, f(v)) }; return r }\nMap([]int{1}, func(x int) string { return \"s\" })", result: `["s"]`},
 			{code: "type B struct{}\nfunc (B) xs() []int { return []int{1} }\nMap(B{}.xs(), func(x int) string { return \"s\" })", result: `["s"]`},
+			{code: "Map([]int{1, 2}, strconv.Itoa)", result: `["1" "2"]`},
 			// Nothing tells T (in Go neither).
 			{code: "func Zero[T any]() T { var z T; return z }\nZero()", ename: "CompileError", errHas: "type arguments explicitly"},
 			{code: "Map[int, string]([]int{1, 2}, func(x int) string { return strconv.Itoa(x) })", result: `["1" "2"]`},

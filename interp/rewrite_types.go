@@ -87,6 +87,9 @@ func (r *rewriter) exprType(e ast.Expr) (typ string, untyped bool) {
 			if t := r.pkgVar(pkg.Name, e.Sel.Name); t != nil {
 				return r.typeSource(t), false
 			}
+			if t := r.pkgFunc(pkg.Name, e.Sel.Name); t != nil { // a function value: strconv.Itoa
+				return r.typeSource(t), false
+			}
 		}
 	case *ast.CallExpr:
 		return r.callType(e), false
