@@ -396,6 +396,19 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		}
 		return ""
 	}
+	r.iterMethod = func(name string) int {
+		arity, seen := x.st.iterMethods[name]
+		for j := range x.units { // the cell's own methods, evaluated or not
+			if d, ok := x.units[j].decl.(*ast.FuncDecl); ok && x.units[j].kind == uMethod && d.Name.Name == name {
+				if a := x.iterArity(j, d); !seen || a == arity {
+					arity, seen = a, true
+				} else {
+					return 0
+				}
+			}
+		}
+		return arity
+	}
 	if x.sigs == nil {
 		x.sigs = x.cellFuncSigs()
 	}

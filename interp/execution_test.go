@@ -289,6 +289,7 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "reflect.TypeFor[map[string]int]().String()", result: `"map[string]int"`},
 			{code: "import \"unique\"\nh := unique.Make(3)", ename: "CompileError", errHas: "Make is generic, and yaegi's tables of compiled packages cannot hold generic code"},
 		}},
+		{"iterators as Go by Example writes them", []cell{{code: gbeIterators, stdout: "10\n13\n23\nall: [10 13 23]\n1\n1\n2\n3\n5\n8\n"}}},
 		{"globals of generic calls", []cell{
 			// Declared with a type, yaegi left them nil or crashed.
 			{code: "var s iter.Seq[int] = slices.Values([]int{1, 2})\nslices.Collect(s)", result: "[1 2]"},
@@ -414,6 +415,73 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 
 // sha3Prefix is the start of the SHA3-256 of "go", in hex.
 var sha3Prefix = func() string { h := sha3.Sum256([]byte("go")); return hex.EncodeToString(h[:4]) }()
+
+// gbeIterators is Go by Example's program on iterators, as a cell: a
+// generic type with a method returning an iterator, a generator, and
+// slices.Collect of the method's iterator.
+const gbeIterators = `type List[T any] struct {
+	head, tail *element[T]
+}
+
+type element[T any] struct {
+	next *element[T]
+	val  T
+}
+
+func (lst *List[T]) Push(v T) {
+	if lst.tail == nil {
+		lst.head = &element[T]{val: v}
+		lst.tail = lst.head
+	} else {
+		lst.tail.next = &element[T]{val: v}
+		lst.tail = lst.tail.next
+	}
+}
+
+func (lst *List[T]) All() iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for e := lst.head; e != nil; e = e.next {
+			if !yield(e.val) {
+				return
+			}
+		}
+	}
+}
+
+func genFib() iter.Seq[int] {
+	return func(yield func(int) bool) {
+		a, b := 1, 1
+		for {
+			if !yield(a) {
+				return
+			}
+			a, b = b, a+b
+		}
+	}
+}
+
+func main() {
+	lst := List[int]{}
+	lst.Push(10)
+	lst.Push(13)
+	lst.Push(23)
+
+	for e := range lst.All() {
+		fmt.Println(e)
+	}
+
+	all := slices.Collect(lst.All())
+	fmt.Println("all:", all)
+
+	for n := range genFib() {
+		if n >= 10 {
+			break
+		}
+		fmt.Println(n)
+	}
+}
+
+main()`
 
 // cellRefs puts the numbers of the last cells in want: In [@] is the cell
 // just run, In [@-1] the one before, In [@-2] the one before that.

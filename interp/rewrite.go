@@ -66,6 +66,9 @@ type rewriter struct {
 	pkgVar, pkgType func(pkg, name string) reflect.Type
 	// locals are the types of the unit's local names (see collectTypes).
 	locals map[string]string
+	// iterMethod is the arity of the iterators that the cells' methods
+	// named name return (0 if they do not).
+	iterMethod func(name string) int
 }
 
 func (r *rewriter) off(p token.Pos) int { return int(p) - r.base }

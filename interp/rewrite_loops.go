@@ -328,6 +328,17 @@ func (r *rewriter) iterator(x ast.Expr) (params []string, arity int, ok bool) {
 	if ps, ok := yieldTypes(t); ok {
 		return ps, len(ps), true
 	}
+	// A call of a method of the cells' types that returns an iterator
+	// (lst.All()): its element types are the engine helpers' to find.
+	if c, ok := x.(*ast.CallExpr); ok && r.iterMethod != nil {
+		if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Obj != nil || r.lookup(pkg.Name) != nil {
+				if n := r.iterMethod(sel.Sel.Name); n > 0 {
+					return nil, n, true
+				}
+			}
+		}
+	}
 	// A call of a generic iterator function whose type arguments the
 	// rewriter cannot tell (slices.Values of a slice it cannot type).
 	if c, ok := x.(*ast.CallExpr); ok {
@@ -584,4 +595,28 @@ func (r *rewriter) enclosingResults(n ast.Node, parents map[ast.Node]ast.Node) (
 		}
 	}
 	return types, names, true
+}
+
+// iterArity is the number of values of the iterator that the function or
+// method declaration fd (unit i) returns, 0 if it returns none.
+func (x *execution) iterArity(i int, fd *ast.FuncDecl) int {
+	if fd.Type.Results == nil || len(fd.Type.Results.List) != 1 || len(fd.Type.Results.List[0].Names) > 1 {
+		return 0
+	}
+	t := fd.Type.Results.List[0].Type
+	ps, ok := yieldTypes(x.src[x.off(i, t.Pos()):x.off(i, t.End())])
+	if !ok {
+		return 0
+	}
+	return len(ps)
+}
+
+// noteIterMethod records that the cells' methods named name return
+// iterators of arity values (0: not an iterator). Methods of one name
+// that disagree are no iterator.
+func (st *state) noteIterMethod(name string, arity int) {
+	if old, ok := st.iterMethods[name]; ok && old != arity {
+		arity = 0
+	}
+	st.iterMethods[name] = arity
 }

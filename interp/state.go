@@ -24,18 +24,21 @@ type state struct {
 	it *yaegi.Interpreter
 	in *internals // yaegi's unexported fields the engine uses
 
-	imports  map[string]string          // package name in cells → import path
-	packages map[string]string          // importable package name → import path
-	globals  map[string]*global         // top-level names defined by cells
-	methods  map[string]*global         // "T.M" → method
-	types    map[string]string          // type name → normalised definition
-	failed   map[string]*cellRec        // names whose defining cell failed, with no definition left
-	std      map[string]bool            // gopar's Go-source packages compiled in (see loadStd)
-	users    map[string]map[string]bool // name → functions and methods ("T.M") whose body uses it
-	cells    []*cellRec
-	lastCell *cellRec
-	nextBase int // global line of the next cell's line 0 (lines 1..chunkPrefixLines are no cell's)
-	counter  int // fresh-name counter for rewrites
+	imports  map[string]string   // package name in cells → import path
+	packages map[string]string   // importable package name → import path
+	globals  map[string]*global  // top-level names defined by cells
+	methods  map[string]*global  // "T.M" → method
+	types    map[string]string   // type name → normalised definition
+	failed   map[string]*cellRec // names whose defining cell failed, with no definition left
+	std      map[string]bool     // gopar's Go-source packages compiled in (see loadStd)
+	// iterMethods are the arities of the iterators the cells' methods
+	// return, by method name (0: not an iterator; see noteIterMethod).
+	iterMethods map[string]int
+	users       map[string]map[string]bool // name → functions and methods ("T.M") whose body uses it
+	cells       []*cellRec
+	lastCell    *cellRec
+	nextBase    int // global line of the next cell's line 0 (lines 1..chunkPrefixLines are no cell's)
+	counter     int // fresh-name counter for rewrites
 
 	zombies []*zombie // interrupted evaluations that may still run (e.mu held)
 
@@ -100,7 +103,7 @@ type goPanic struct {
 
 func (e *Engine) newState() (*state, error) {
 	st := &state{imports: map[string]string{}, globals: map[string]*global{}, methods: map[string]*global{},
-		types: map[string]string{}, failed: map[string]*cellRec{}, users: map[string]map[string]bool{}, std: map[string]bool{},
+		types: map[string]string{}, failed: map[string]*cellRec{}, users: map[string]map[string]bool{}, std: map[string]bool{}, iterMethods: map[string]int{},
 		nextBase: chunkPrefixLines}
 	st.run.init()
 	it := yaegi.New(yaegi.Options{
