@@ -208,6 +208,40 @@ func (c *chunk) cellOffset(line, col int) (int, bool) {
 	return 0, false
 }
 
+// selectorOffset is the cell offset of the x in the first x.sel of the
+// chunk's cell text, if there is one.
+func (c *chunk) selectorOffset(sel string) (int, bool) {
+	for _, s := range c.segs {
+		if s.inserted {
+			continue
+		}
+		text := c.text[s.t0:s.t1]
+		for from := 0; ; {
+			i := strings.Index(text[from:], "."+sel)
+			if i < 0 {
+				break
+			}
+			i += from
+			end := i + 1 + len(sel)
+			if end == len(text) || !isIdentByte(text[end]) {
+				j := i
+				for j > 0 && isIdentByte(text[j-1]) {
+					j--
+				}
+				if j < i {
+					return s.c0 + j, true
+				}
+			}
+			from = end
+		}
+	}
+	return 0, false
+}
+
+func isIdentByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
 // off2pos converts a cell offset to 1-based line and column.
 func off2pos(src string, off int) (line, col int) {
 	if off > len(src) {

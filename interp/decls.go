@@ -147,6 +147,9 @@ func (x *execution) typeDef(i int, ts *ast.TypeSpec) string {
 		}
 		toks = append(toks, lit)
 	}
+	for len(toks) > 0 && toks[len(toks)-1] == ";" { // the one Go inserts at the end
+		toks = toks[:len(toks)-1]
+	}
 	return strings.Join(toks, " ")
 }
 
@@ -175,6 +178,24 @@ func (x *execution) varDecl(i int) error {
 			return nil
 		}
 	}
+	if vs, ok := x.typedGenericVar(i); ok {
+		// var a, b T = RHS with a generic call in RHS: yaegi leaves such
+		// a global nil, or crashes ("nil type"); declared first, then
+		// assigned, it is right.
+		decl := &chunk{stmt: true, pieces: []piece{{u.start, u.end, append(append([]edit(nil), r.edits...),
+			edit{x.off(i, vs.Type.End()), u.end, ""})}}}
+		if _, err := x.eval(decl); err != nil {
+			return err
+		}
+		assign := &chunk{init: true, pieces: []piece{{u.start, u.end, append(append([]edit(nil), r.edits...),
+			edit{u.start, x.off(i, vs.Names[0].Pos()), ""}, edit{x.off(i, vs.Type.Pos()), x.off(i, vs.Type.End()), ""})}}}
+		if _, err := x.eval(assign); err != nil {
+			return err
+		}
+		x.definedVars(i, x.unitNames(i))
+		x.restoreVars(i)
+		return nil
+	}
 	// Statement mode: yaegi's file-mode analysis of global initialisers
 	// mistakes method parameters for globals of the same name.
 	if _, err := x.eval(&chunk{stmt: true, pieces: []piece{{u.start, u.end, r.edits}}}); err != nil {
@@ -183,6 +204,20 @@ func (x *execution) varDecl(i int) error {
 	x.definedVars(i, x.unitNames(i))
 	x.restoreVars(i)
 	return nil
+}
+
+// typedGenericVar returns the spec of `var a, b T = RHS` (one spec) when
+// RHS calls a generic function.
+func (x *execution) typedGenericVar(i int) (*ast.ValueSpec, bool) {
+	d, ok := x.units[i].decl.(*ast.GenDecl)
+	if !ok || d.Lparen.IsValid() || len(d.Specs) != 1 {
+		return nil, false
+	}
+	vs := d.Specs[0].(*ast.ValueSpec)
+	if vs.Type == nil || len(vs.Values) == 0 || !x.weakRHS(vs.Values) {
+		return nil, false
+	}
+	return vs, true
 }
 
 // untypedVar returns `var a, b = RHS` (one spec, no type) as the assignment

@@ -243,17 +243,34 @@ func (x *execution) weakRHS(rhs []ast.Expr) bool {
 			case *ast.IndexExpr, *ast.IndexListExpr:
 				found = true
 			case *ast.CallExpr:
-				if id, ok := n.Fun.(*ast.Ident); ok {
-					g := x.st.globals[id.Name]
-					if g != nil && g.generic || g == nil && (id.Name == "min" || id.Name == "max") {
+				switch f := n.Fun.(type) {
+				case *ast.Ident:
+					g := x.st.globals[f.Name]
+					if g != nil && g.generic || g == nil && (f.Name == "min" || f.Name == "max") {
 						found = true
 					}
+				case *ast.SelectorExpr:
+					found = x.isStdGeneric(f)
 				}
 			}
 			return !found
 		})
 	}
 	return found
+}
+
+// isStdGeneric reports whether sel names a generic function of gopar's
+// Go-source standard library (slices.Values).
+func (x *execution) isStdGeneric(sel *ast.SelectorExpr) bool {
+	pkg, ok := sel.X.(*ast.Ident)
+	if !ok || pkg.Obj != nil || x.st.globals[pkg.Name] != nil {
+		return false
+	}
+	p, ok := x.st.imports[pkg.Name]
+	if !ok {
+		p = x.st.packages[pkg.Name]
+	}
+	return stdFuncs()[p+"."+sel.Sel.Name].Generic
 }
 
 var probeRE = regexp.MustCompile(`cannot use type (.+) as type struct \{ ?__gopar_probe int ?\}`)

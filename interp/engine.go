@@ -12,9 +12,16 @@
 //     declared below it, a variable's initialiser a function declared below
 //     it; statements run in order, after the declarations they use (see
 //     order.go);
-//   - use the standard library, parlib, display, plot, plotter, plotutil, vg,
-//     vgimg, vgsvg, draw and mat without an import line; importing a package
-//     twice is harmless;
+//   - use the standard library of the Go gopar is built with (yaegi's
+//     tables, Go 1.22's, completed by gopar's: see stdlib.go), parlib,
+//     display, plot, plotter, plotutil, vg, vgimg, vgsvg, draw and mat
+//     without an import line; importing a package twice is harmless; an
+//     import hides an earlier cell's variable of the package's name;
+//   - use the generic standard library: slices, maps, cmp and iter are
+//     gopar's own Go source (package gostd), with signatures the
+//     interpreter infers, sorting in compiled code; the engine writes the
+//     type arguments the interpreter cannot infer (rewrite_types.go); and
+//     sync.OnceValue(s), rand.N, errors.AsType and reflect.TypeFor work;
 //   - re-run: redefining a function or method changes what earlier code
 //     calls (functions that use it are compiled again; methods forward to a
 //     variable); a variable redefined with := keeps its storage if its type
@@ -25,7 +32,9 @@
 //   - rely on Go 1.22 loops: per-iteration loop variables (closures made in
 //     a loop keep their iteration's variables, also when handed to compiled
 //     code such as parlib.Spawn; `i := i` copies still work), range over an
-//     integer, range over an iterator function defined in a cell;
+//     integer, range over an iterator function (a cell's, the standard
+//     library's, or a value of an iterator type the engine can see; the
+//     body may break, continue and return);
 //   - use min, max and clear, and generic functions at the top level of a
 //     cell (x := Sum(xs); the engine declares x with the type the
 //     interpreter infers inside a function);
@@ -35,7 +44,8 @@
 //     its goroutines and compiled code (the engine swaps os.Stdout,
 //     os.Stderr and the standard logger for pipes while it lives; file
 //     descriptors 1 and 2 are left alone); read os.Stdin and fmt.Scan input
-//     through the frontend;
+//     through the frontend, what the cell printed on the line before being
+//     the input's prompt (prompt.go);
 //   - be interrupted (context cancelled, or InterruptIdle while no cell
 //     runs): interpreted code, channel operations, time.Sleep and parlib
 //     calls stop within a second; code of an interrupted cell never resumes,
@@ -50,13 +60,18 @@
 //     Options.Locate tells a supervisor where a cell runs.
 //
 // yaegi limits that remain, and how they show: generic type inference is
-// weak (the CompileError suggests explicit type arguments); the standard
-// library's generic slices and maps functions often need explicit type
-// arguments (slices.Equal[[]int, int](a, b)), and slices.Sort, slices.Max,
-// maps.Keys... are missing (the CompileError says to use sort); range over an
-// integer of a type the engine cannot see, or over an iterator that is not
-// a cell function, or whose loop body returns, gives an UnsupportedError with
-// the rewrite to use; methods of cell-defined types are invisible to
+// weak, and where the engine cannot see the arguments' types (a method's
+// result) the CompileError suggests explicit type arguments; gopar's
+// slices and maps functions take []E and map[K]V where Go's take S ~[]E and
+// M ~map[K]V, so they return []E, not a named slice type; a few generic
+// functions and types of compiled packages (atomic.Pointer, unique, weak,
+// sql.Null, runtime.AddCleanup) are not available, and the error says what
+// to use; range over an integer of a type the engine cannot see, or over
+// an iterator whose type it cannot see, or whose body jumps to a label
+// outside it or defers, gives an UnsupportedError with the rewrite to use;
+// every call of an interpreted function costs about a microsecond
+// (slices.SortFunc of 10^5 elements takes seconds; slices.Sort sorts in
+// compiled code); methods of cell-defined types are invisible to
 // compiled code except through the interfaces yaegi wraps (fmt.Stringer,
 // error, ...), so a result's display methods (HTML, Markdown, SVG, PNG, ...)
 // are called by the engine; a method's signature cannot change, nor can a
@@ -73,7 +88,9 @@
 // rewrite_loops.go and evaluated by eval.go (which also handles
 // interrupts); restore.go says what a cell defined, for a restart, and what
 // a failed cell failed to define; errors.go words failures, result.go
-// renders the result, output.go captures stdout and stderr.
+// renders the result, output.go captures stdout and stderr, prompt.go
+// makes stdout's last line the prompt of an input; stdlib.go and the
+// packages gostd and symbols/std make the standard library.
 // yaegi_internals.go holds every access to yaegi's unexported fields.
 // WORKAROUNDS.md maps each workaround of yaegi's limits to its reason and
 // the test that pins it.
@@ -84,6 +101,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -195,20 +213,30 @@ func askExit(st *state, code string) bool {
 	return (name == "exit" || name == "quit") && st.globals[name] == nil
 }
 
-// Execute runs one cell. See engine.Engine.
-func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) engine.ExecuteResult {
+// Execute runs one cell. See engine.Engine. No panic of the engine's own
+// code escapes it: one becomes an InternalError result (see internalError),
+// and the engine stays usable.
+func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out engine.Output) (res engine.ExecuteResult) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return engine.ExecuteResult{Err: engine.NewError(engine.EngineClosed, "the engine is closed")}
 	}
+	po := newPromptOutput(out, e.cap.sync) // stdout's last line may be an input prompt
+	out = po
 	e.begin(ctx, out, req.AllowStdin)
 	synced := false
 	defer func() {
 		if !synced { // a panic on the way: flush what the cell wrote
 			e.cap.sync()
 		}
+		po.end()
 		e.end()
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			res = internalError(req.ExecutionCount, r, debug.Stack())
+		}
 	}()
 
 	st := e.st
@@ -217,7 +245,7 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 	for _, g := range st.takeGoPanics() {
 		out.Stream("stderr", goPanicText(g))
 	}
-	res := e.runCellLocked(ctx, st, req.Code, req.ExecutionCount, req.Silent)
+	res = e.runCellLocked(ctx, st, req.Code, req.ExecutionCount, req.Silent)
 	st = e.st // %reset replaces the state
 	if len(req.UserExpressions) > 0 {
 		res.UserExpressions = e.userExpressions(ctx, st, req.UserExpressions)
@@ -296,7 +324,7 @@ func (e *Engine) runCellLocked(ctx context.Context, st *state, code string, coun
 			res.Payloads = payloads
 			return rs.result(res)
 		}
-		from = m.Line
+		from = max(m.Line, m.EndLine)
 		e.sourceRuns = nil
 		res = magic.Exec(ctx, m, host{e})
 		if m.Name == "reset" {

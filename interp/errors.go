@@ -1,11 +1,13 @@
 package interp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"go/scanner"
 	"go/token"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/gopar/gopar/engine"
 	"github.com/gopar/gopar/interp/cellsyntax"
+	"github.com/gopar/gopar/interp/symbols/std"
 	"github.com/gopar/gopar/parlib"
 )
 
@@ -40,6 +43,9 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 		if s, ok := p.Value.(string); ok && (s == "nil type" || s == "nil reflect type") {
 			return e.unsupported(c)
 		}
+		if compiling(p) {
+			return e.compilerCrash(st, c, p.Value)
+		}
 		return e.panicError(ctx, st, p.Value)
 	}
 	var y yaegiCrash
@@ -55,8 +61,18 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 		msg = msg[:i]
 	}
 	msg = strings.ReplaceAll(msg, mainVar, "main") // the cell's main, as yaegi knows it
+	msg = mainQualRE.ReplaceAllString(msg, "")     // main.T: a type of the cells
+	msg = userNames(msg)                           // __gopar_sync.OnceValue__sync is sync.OnceValue
 	if m := undefinedTypeParamRE.FindStringSubmatch(errPosRE.ReplaceAllString(msg, "$3")); m != nil {
 		return stdGenericError(c, m[1])
+	}
+	if m := noPosRE.FindStringSubmatch(msg); m != nil {
+		// yaegi gives no position: the selector's, if the chunk has it.
+		if off, ok := c.selectorOffset(m[2]); ok {
+			line, col := off2pos(c.cell.src, off)
+			return e.compileError(c.cell, line, col, engine.CompileError, e.hint(st, c, line, m[1]))
+		}
+		msg = m[1]
 	}
 	if m := errPosRE.FindStringSubmatch(msg); m != nil {
 		l, _ := strconv.Atoi(m[1])
@@ -71,34 +87,140 @@ func (e *Engine) describe(ctx context.Context, st *state, c *chunk, err error) *
 			}
 			return e.compileError(c.cell, line, cc, engine.CompileError, msg)
 		}
+		// A position in no cell (in gopar's Go source of a standard
+		// package): the error is about the chunk's code.
+		if len(c.pieces) > 0 {
+			line, col := off2pos(c.cell.src, c.pieces[0].start)
+			return e.compileError(c.cell, line, col, engine.CompileError, m[3])
+		}
 		return engine.NewError(engine.CompileError, m[3], m[3])
 	}
 	return engine.NewError(engine.CompileError, msg, msg)
 }
 
 var (
+	// noSymbolRE matches yaegi's error for a name a compiled package lacks.
+	noSymbolRE = regexp.MustCompile(`package \w+ "([^"]+)" has no symbol (\w+)|undefined selector:? ([\w./]+)\.(\w+)`)
+	// noPosRE matches an error of yaegi's without a position, and the
+	// selector it names.
+	noPosRE              = regexp.MustCompile(`^-: (undefined (?:selector|method):? (\w+).*)`)
 	undefinedTypeParamRE = regexp.MustCompile(`^undefined type for (\w+)$`)
-	stdGenericCallRE     = regexp.MustCompile(`\b(slices|maps)\.(\w+)\s*\(`)
+	stdGenericCallRE     = regexp.MustCompile(`\b(slices|maps|cmp|iter)\.(\w+)\s*\(`)
 )
 
 // stdGenericError explains yaegi's "undefined type for E": it cannot infer
-// a type parameter that no argument gives directly, as in the standard
-// library's slices.Equal[S ~[]E, E comparable](s1, s2 S).
+// a type parameter that no argument gives directly (by its whole type,
+// position by position), and the engine could not see the arguments'
+// types to give the type arguments itself.
 func stdGenericError(c *chunk, param string) *engine.Error {
 	msg := "the interpreter cannot infer the type parameter " + param + " of a generic function"
 	if m := stdGenericCallRE.FindStringSubmatch(c.text); m != nil {
 		fn := m[1] + "." + m[2]
-		example := "slices.Equal[[]int, int](a, b)"
-		if m[1] == "maps" {
-			example = "maps.Clone[map[string]int, string, int](m)"
-		}
 		msg = "the interpreter cannot infer the type parameter " + param + " of " + fn +
-			" (generic functions of the standard library's slices and maps packages often need explicit type arguments in cells): " +
-			"give them, the slice or map type first, then its key and element types, e.g. " + example + "; or write a loop"
+			" here (the engine gives type arguments itself when it can see the types of the arguments, as in a variable " +
+			"declared with its type): give them explicitly, the element types, as in slices.Index[int](s, v) or " +
+			"maps.Keys[string, int](m) (Go's type arguments, slice or map type first, work too)"
 	} else {
 		msg += ": give the type arguments explicitly, e.g. F[int](...)"
 	}
 	return engine.NewError(engine.CompileError, msg)
+}
+
+// compiling reports whether a panic that yaegi recovered happened while it
+// compiled the code (a crash of the interpreter on code it cannot handle),
+// not while the code ran: no interpreted code was running (yaegi's runCfg
+// runs every interpreted frame).
+func compiling(p yaegi.Panic) bool {
+	return len(p.Stack) > 0 && !bytes.Contains(p.Stack, []byte("github.com/traefik/yaegi/interp.runCfg("))
+}
+
+// compilerCrash describes a panic of yaegi's compiler on a chunk as a
+// compile error at the cell's line (the one yaegi names, else the chunk's
+// first), with what the user can do about it.
+func (e *Engine) compilerCrash(st *state, c *chunk, v any) *engine.Error {
+	msg := userNames(strings.TrimPrefix(fmt.Sprint(v), "runtime error: "))
+	line, col := 0, 0
+	if m := errPosRE.FindStringSubmatch(msg); m != nil {
+		l, _ := strconv.Atoi(m[1])
+		cc, _ := strconv.Atoi(m[2])
+		if off, ok := c.cellOffset(l, cc); ok {
+			line, col = off2pos(c.cell.src, off)
+		}
+		msg = strings.TrimPrefix(strings.TrimPrefix(m[3], "CFG post-order panic: "), "runtime error: ")
+	}
+	if line == 0 && len(c.pieces) > 0 {
+		line, col = off2pos(c.cell.src, c.pieces[0].start)
+		// At the first non-blank character of that line.
+		col += len(srcLine(c.cell.src, line)[col-1:]) - len(strings.TrimLeft(srcLine(c.cell.src, line)[col-1:], " \t"))
+	}
+	text := "the interpreter (yaegi) failed on this code (" + msg + ")"
+	if advice, at := crashAdvice(st, srcLine(c.cell.src, line)); advice != "" {
+		text += ": " + advice
+		col = at
+	} else {
+		text += ": if this is valid Go, write it another way (simpler expressions, explicit types and type arguments)"
+	}
+	if line == 0 {
+		return engine.NewError(engine.CompileError, text, text)
+	}
+	return e.compileError(c.cell, line, col, engine.CompileError, text)
+}
+
+// crashAdvice says what to do about yaegi's crash on a line, when the line
+// shows a known cause, and the column (1-based) of that cause.
+func crashAdvice(st *state, line string) (advice string, col int) {
+	for n, g := range st.globals {
+		if g.generic && g.kind == "func" {
+			if at := spreadCall(line, n); at > 0 {
+				return "yaegi cannot pass the results of a call with several results as the arguments of a generic function (" +
+					"the engine gives the type arguments itself only when it knows the results' types); " +
+					"assign them first, as in v, err := f(); " + n + "(v, err), or give the type arguments: " + n + "[int](f())", at
+			}
+		}
+	}
+	return "", 0
+}
+
+// spreadCall finds in line a call of name whose only argument is a call,
+// name(g(...)), and returns its column (1-based; 0 if there is none).
+func spreadCall(line, name string) int {
+	for from := 0; ; {
+		at := identColumn(line[from:], name)
+		if at == 0 {
+			return 0
+		}
+		at += from
+		rest := line[at-1+len(name):]
+		if i := strings.IndexByte(rest, '['); i == 0 { // explicit type arguments: fine
+			return 0
+		}
+		if strings.HasPrefix(rest, "(") {
+			depth, calls := 0, false
+			for i := 0; i < len(rest); i++ {
+				switch rest[i] {
+				case '(', '[', '{':
+					depth++
+					if rest[i] == '(' && depth == 2 {
+						calls = true
+					}
+				case ')', ']', '}':
+					depth--
+				case ',':
+					if depth == 1 {
+						calls = false // several arguments
+						i = len(rest)
+					}
+				}
+				if depth == 0 {
+					if calls && rest[i-1] == ')' {
+						return at
+					}
+					break
+				}
+			}
+		}
+		from = at - 1 + len(name)
+	}
 }
 
 func interruptError() *engine.Error {
@@ -110,6 +232,15 @@ func interruptError() *engine.Error {
 // unsupported explains yaegi's "nil type" crash.
 func (e *Engine) unsupported(c *chunk) *engine.Error {
 	msg := "the interpreter does not support a construct in this code (yaegi crashed with \"nil type\")"
+	for _, p := range c.pieces {
+		l0, _ := off2pos(c.cell.src, p.start)
+		l1, _ := off2pos(c.cell.src, p.end)
+		for l := l0; l <= l1; l++ {
+			if advice, col := crashAdvice(e.st, srcLine(c.cell.src, l)); advice != "" {
+				return e.compileError(c.cell, l, col, engine.CompileError, "the interpreter (yaegi) failed on this code: "+advice)
+			}
+		}
+	}
 	if strings.Contains(c.text, "range") {
 		msg += ". It is likely a range loop: over an integer whose type the engine cannot see " +
 			"(write for i := 0; i < n; i++), or over an iterator function that is not a function " +
@@ -124,15 +255,37 @@ func (e *Engine) unsupported(c *chunk) *engine.Error {
 // hint adds advice to compile errors the interpreter words poorly.
 func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
 	text := srcLine(c.cell.src, line)
+	if strings.HasPrefix(msg, "undefined") {
+		if name := shadowedPackage(st, text); name != "" {
+			g := st.globals[name]
+			def := ""
+			if g.cell != nil && g.cell.count > 0 {
+				def = fmt.Sprintf(" In [%d] defined", g.cell.count)
+			}
+			what := kindWords[g.kind]
+			return fmt.Sprintf("%s (%s is the %s%s, not package %s: import %q to use the package, which hides the %s from then on, or rename the %s)",
+				msg, name, what, def, name, st.packages[name], what, what)
+		}
+	}
 	for n, g := range st.globals {
 		if g.generic && (strings.Contains(text, n+"(") || strings.Contains(text, n+"[")) {
 			return msg + " (the interpreter's type inference for generic functions is limited: " +
 				"give the type arguments explicitly, e.g. " + n + "[int](...))"
 		}
 	}
-	if sel, ok := strings.CutPrefix(msg, "undefined selector: "); ok && (strings.HasPrefix(sel, "slices.") || strings.HasPrefix(sel, "maps.")) {
-		return msg + " (the interpreter has only part of the generic slices and maps packages: no sorting, Min, Max, " +
-			"BinarySearch, Keys or Values; use sort.Ints, sort.Float64s, sort.Strings, sort.Slice, or a loop)"
+	if m := noSymbolRE.FindStringSubmatch(msg); m != nil {
+		pkg, name := m[1]+m[3], m[2]+m[4]
+		if p, ok := st.packages[pkg]; ok && !strings.Contains(pkg, "/") {
+			pkg = p
+		}
+		if advice := std.Unsupported[pkg+"."+name]; advice != "" {
+			return msg + " (" + name + " is generic, and yaegi's tables of compiled packages cannot hold generic code: " + advice + ")"
+		}
+	}
+	if sel, ok := strings.CutPrefix(msg, "undefined selector: "); ok {
+		if pkg, _, _ := strings.Cut(sel, "."); stdSymbols()[pkg] != nil {
+			return msg + " (gopar's " + pkg + " package is Go " + strings.TrimPrefix(runtime.Version(), "go") + "'s)"
+		}
 	}
 	if strings.Contains(msg, "definition loop") {
 		if n := undefinedOnLine(st, c.cell.src, text); n != "" {
@@ -141,6 +294,22 @@ func (e *Engine) hint(st *state, c *chunk, line int, msg string) string {
 		return msg + " (often an undefined name on this line)"
 	}
 	return msg
+}
+
+// kindWords name the kinds of globals in messages.
+var kindWords = map[string]string{"var": "variable", "func": "function", "const": "constant", "type": "type", "method": "method"}
+
+// shadowedPackage finds, on a line, a selector x.Sel whose x is a global of
+// the cells that has a package's name ("" if there is none).
+func shadowedPackage(st *state, line string) string {
+	for n, g := range st.globals {
+		if _, pkg := st.packages[n]; pkg && g.kind != "func" && strings.Contains(line, n+".") && identColumn(line, n) > 0 {
+			if _, imported := st.imports[n]; !imported || g.kind == "var" {
+				return n
+			}
+		}
+	}
+	return ""
 }
 
 // undefinedOnLine finds a name used on a line of a cell that nothing
@@ -266,6 +435,12 @@ var panicFuncRE = regexp.MustCompile(`^main\.([\w.]*)\(\.\.\.\)$`)
 func (st *state) traceLocked(lines []panicLine) []string {
 	var out []string
 	for _, pl := range lines {
+		if file := strings.TrimSuffix(pl.file, ":"); strings.HasPrefix(file, "gopar/") {
+			// gopar's Go source of a standard package (package gostd).
+			fn := userNames(strings.NewReplacer(".func", "", "(...)", "").Replace(pl.what))
+			out = append(out, fmt.Sprintf("  %s (the standard library, in gopar's Go source %s:%d)", fn, file, pl.line))
+			continue
+		}
 		cr := st.cellAt(pl.line)
 		if cr == nil {
 			continue
@@ -335,4 +510,57 @@ func goPanicText(g goPanic) string {
 		s += t + "\n"
 	}
 	return s
+}
+
+// issuesURL is where gopar's bugs are reported.
+const issuesURL = "https://github.com/gopar/gopar/issues"
+
+// internalError is the result of a panic of the engine's own code while it
+// ran cell count: a bug of gopar's, reported as such with where gopar
+// failed, never a crash of the kernel. What earlier cells defined is kept.
+func internalError(count int, r any, stack []byte) engine.ExecuteResult {
+	where := "this cell"
+	if count > 0 {
+		where = fmt.Sprintf("In [%d]", count)
+	}
+	msg := fmt.Sprintf("gopar failed on %s: %v", where, r)
+	tb := []string{"InternalError: " + msg,
+		"This is a bug in gopar, not in your code: please report it at " + issuesURL +
+			", with the cell and the lines below. What earlier cells defined is kept, and the engine goes on."}
+	if frames := goparFrames(stack); len(frames) > 0 {
+		tb = append(append(tb, "", "Where gopar failed (innermost first):"), frames...)
+	}
+	return engine.ExecuteResult{Err: engine.NewError(engine.InternalError, msg, tb...)}
+}
+
+// goparFrames are the frames of gopar's own functions in the stack trace
+// of a recovered panic (runtime/debug.Stack), from where it panicked, with
+// their file and line, at most 12.
+func goparFrames(stack []byte) []string {
+	lines := strings.Split(string(stack), "\n")
+	from := 0 // the frames above the panic are the recovery's
+	for i, l := range lines {
+		if strings.HasPrefix(l, "panic(") {
+			from = i + 2
+			break
+		}
+	}
+	var out []string
+	for i := from; i+1 < len(lines) && len(out) < 24; i++ {
+		fn := lines[i]
+		if !strings.HasPrefix(fn, "github.com/gopar/gopar/") || !strings.HasPrefix(lines[i+1], "\t") {
+			continue
+		}
+		if j := strings.LastIndexByte(fn, '('); j > 0 {
+			fn = fn[:j]
+		}
+		file := strings.TrimSpace(lines[i+1])
+		if j := strings.LastIndex(file, " +0x"); j > 0 {
+			file = file[:j]
+		}
+		file = filepath.Join(filepath.Base(filepath.Dir(file)), filepath.Base(file)) // interp/eval.go:165
+		out = append(out, "  "+fn, "      "+file)
+		i++
+	}
+	return out
 }

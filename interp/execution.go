@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/gostd"
 )
 
 // The cell pipeline. A cell is split into units (cell.go); imports are
@@ -111,8 +112,23 @@ func (x *execution) run() (result []any, has bool, err error) {
 			return nil, false, x.errAt(u.start, engine.SyntaxError, err.Error())
 		}
 	}
+	for i := range x.units {
+		if d, ok := x.units[i].decl.(*ast.FuncDecl); ok && d.Body == nil {
+			// As Go says it, at the name (yaegi says it at func).
+			return nil, false, x.errAt(x.off(i, d.Name.Pos()), engine.CompileError, "missing function body")
+		}
+		if ft := funcTypeValue(x.units[i].decl, x.units[i].stmt); ft != nil {
+			// A func literal without its body: yaegi ran it, and
+			// panicked assigning an int to a func.
+			return nil, false, x.errAt(x.off(i, ft.Pos()), engine.CompileError, fmt.Sprintf(
+				"%s (type) is not an expression: a func literal needs a body", collapse(x.src[x.off(i, ft.Pos()):x.off(i, ft.End())])))
+		}
+	}
 	x.analyse()
 	if err := x.failedUse(); err != nil {
+		return nil, false, err
+	}
+	if err := x.useStd(); err != nil {
 		return nil, false, err
 	}
 	if err := x.imports(); err != nil {
@@ -187,6 +203,41 @@ func (x *execution) run() (result []any, has bool, err error) {
 		x.done[i] = true
 	}
 	return result, has, nil
+}
+
+// funcTypeValue finds a func type where a value must be (f := func(int)
+// error, a func literal without its body), in a unit's declaration or
+// statement.
+func funcTypeValue(nodes ...ast.Node) *ast.FuncType {
+	var found *ast.FuncType
+	check := func(es []ast.Expr) {
+		for _, e := range es {
+			if ft, ok := e.(*ast.FuncType); ok && found == nil {
+				found = ft
+			}
+		}
+	}
+	for _, n := range nodes {
+		if n == nil || reflect.ValueOf(n).IsNil() {
+			continue
+		}
+		ast.Inspect(n, func(m ast.Node) bool {
+			switch m := m.(type) {
+			case *ast.AssignStmt:
+				check(m.Rhs)
+			case *ast.ValueSpec:
+				check(m.Values)
+			case *ast.ReturnStmt:
+				check(m.Results)
+			case *ast.CallExpr:
+				if id, ok := m.Fun.(*ast.Ident); !ok || id.Name != "new" && id.Name != "make" {
+					check(m.Args)
+				}
+			}
+			return found == nil
+		})
+	}
+	return found
 }
 
 // defKey is the key of a function or method unit in the engine's records.
@@ -267,6 +318,96 @@ func (x *execution) rewriterFor(i int) *rewriter {
 		}
 		c, ok := v.Interface().(constant.Value)
 		return c, ok && c.Kind() != constant.Unknown
+	}
+	r.pkgFunc = func(pkg, name string) reflect.Type {
+		if x.st.globals[pkg] != nil {
+			return nil
+		}
+		p, ok := x.st.imports[pkg]
+		if !ok {
+			p, ok = x.st.packages[pkg]
+		}
+		if v, found := x.st.symbols(p)[name]; ok && stdSymbols()[p] == nil && found && v.IsValid() && v.Kind() == reflect.Func {
+			return v.Type()
+		}
+		return nil
+	}
+	r.imported = func(name, path string) bool { return x.st.imports[name] == path && x.st.globals[name] == nil }
+	pkgPath := func(pkg string) (string, bool) { // of a compiled package
+		if x.st.globals[pkg] != nil {
+			return "", false
+		}
+		p, ok := x.st.imports[pkg]
+		if !ok {
+			p, ok = x.st.packages[pkg]
+		}
+		return p, ok
+	}
+	r.stdRename = func(pkg, name string) (string, string) {
+		p, ok := pkgPath(pkg)
+		if !ok {
+			return "", ""
+		}
+		if c := complements()[p+"."+name]; c != "" {
+			return c, gostd.Renamed(p, name)
+		}
+		if stdSymbols()[p] != nil {
+			if n := gostd.Renamed(p, name); n != name {
+				return "", n
+			}
+		}
+		return "", ""
+	}
+	r.stdGeneric = func(pkg, name string) string {
+		if p, ok := pkgPath(pkg); ok {
+			if f := stdFuncs()[p+"."+name]; f.Generic {
+				return f.Decl
+			}
+		}
+		return ""
+	}
+	r.pkgVar = func(pkg, name string) reflect.Type {
+		if p, ok := pkgPath(pkg); ok && stdSymbols()[p] == nil {
+			if v := x.st.symbols(p)[name]; v.IsValid() && v.CanAddr() {
+				return v.Type()
+			}
+		}
+		return nil
+	}
+	r.pkgType = func(pkg, name string) reflect.Type {
+		if p, ok := pkgPath(pkg); ok && stdSymbols()[p] == nil {
+			if v := x.st.symbols(p)[name]; v.IsValid() && v.Kind() == reflect.Pointer && v.IsNil() {
+				return v.Type().Elem()
+			}
+		}
+		return nil
+	}
+	r.genericSig = func(name string) string {
+		for i := range x.units {
+			if d, ok := x.units[i].decl.(*ast.FuncDecl); ok && x.units[i].kind == uFunc && d.Name.Name == name {
+				if d.Type.TypeParams == nil {
+					return ""
+				}
+				return collapse(x.src[x.off(i, d.Type.Pos()):x.off(i, d.Type.End())])
+			}
+		}
+		if g := x.st.globals[name]; g != nil && g.kind == "func" && g.generic {
+			return g.sig
+		}
+		return ""
+	}
+	r.iterMethod = func(name string) int {
+		arity, seen := x.st.iterMethods[name]
+		for j := range x.units { // the cell's own methods, evaluated or not
+			if d, ok := x.units[j].decl.(*ast.FuncDecl); ok && x.units[j].kind == uMethod && d.Name.Name == name {
+				if a := x.iterArity(j, d); !seen || a == arity {
+					arity, seen = a, true
+				} else {
+					return 0
+				}
+			}
+		}
+		return arity
 	}
 	if x.sigs == nil {
 		x.sigs = x.cellFuncSigs()

@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"crypto/sha3"
+	"encoding/hex"
 	"go/token"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ func TestCells(t *testing.T) {
 		code   string
 		result string // expected text/plain result ("" = none)
 		stdout string // expected stdout (checked when not "")
+		stderr string // a substring of stderr (checked when not "")
 		ename  string // expected error name ("" = success)
 		errHas string // substring of the traceback
 	}
@@ -102,11 +105,17 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 			{code: "func upTo(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := range n { if !yield(i) { return } } } }\nfunc pairs(yield func(string, int) bool) { _ = yield(\"a\", 1) && yield(\"b\", 2) }", result: ""},
 			{code: "s := 0\nfor v := range upTo(10) {\n\tif v == 2 { continue }\n\tif v == 5 { break }\n\ts += v\n}\ns", result: "8"},
 			{code: "out := \"\"\nfor k, v := range pairs { out += k + strconv.Itoa(v) }\nout", result: `"a1b2"`},
-			{code: "func first() int { for v := range upTo(3) { return v }; return -1 }", ename: "UnsupportedError", errHas: "yield func"},
+			{code: "func first() int { for v := range upTo(3) { return v }; return -1 }\nfirst()", result: "0"},
+			{code: "func jump() int {\nfor v := range upTo(3) { if v == 1 { goto out } }\nout:\nreturn 1 }", ename: "UnsupportedError", errHas: "yield func"},
 		}},
 		{"generic function", []cell{
 			{code: "func Sum[T int | float64](s []T) T { var t T; for _, v := range s { t += v }; return t }\nSum([]float64{1.5, 2})", result: "3.5"},
-			{code: "func Map[T, U any](s []T, f func(T) U) []U { var r []U; for _, v := range s { r = append(r, f(v)) }; return r }\nMap([]int{1}, func(x int) string { return \"s\" })", ename: "CompileError", errHas: "type arguments explicitly"},
+			// The engine infers what yaegi would not...
+			{code: "func Map[T, U any](s []T, f func(T) U) []U { var r []U; for _, v := range s { r = append(r, f(v)) }; return r }\nMap([]int{1}, func(x int) string { return \"s\" })", result: `["s"]`},
+			{code: "type B struct{}\nfunc (B) xs() []int { return []int{1} }\nMap(B{}.xs(), func(x int) string { return \"s\" })", result: `["s"]`},
+			{code: "Map([]int{1, 2}, strconv.Itoa)", result: `["1" "2"]`},
+			// Nothing tells T (in Go neither).
+			{code: "func Zero[T any]() T { var z T; return z }\nZero()", ename: "CompileError", errHas: "type arguments explicitly"},
 			{code: "Map[int, string]([]int{1, 2}, func(x int) string { return strconv.Itoa(x) })", result: `["1" "2"]`},
 		}},
 		{"compile error position", []cell{
@@ -115,6 +124,52 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 		}},
 		{"syntax error position", []cell{
 			{code: "a := 1\nb := (a +\n", ename: "SyntaxError", errHas: "line 3"},
+			// As go vet and gopls say it (go/parser), at the newline.
+			{code: "fmt.Println(\"Hello World\"", ename: "SyntaxError",
+				errHas: "In [@] line 1:26: missing ',' before newline in argument list\n    fmt.Println(\"Hello World\"\n                             ^"},
+		}},
+		{"crashes of the interpreter's compiler are compile errors", []cell{
+			{code: "func Must[T any](v T, err error) T { if err != nil { panic(err) }; return v }\ntype P struct{}\nfunc (P) two() (int, error) { return 1, nil }", result: ""},
+			// The engine gives the type arguments from the results' types.
+			{code: "n := Must(strconv.Atoi(\"42\"))\nn", result: "42"},
+			{code: "func g() int { return Must(strconv.Atoi(\"43\")) }\ng()", result: "43"},
+			{code: "func two() ([]string, error) { return []string{\"a\"}, nil }\nMust(two())", result: `["a"]`},
+			// A method's results: it cannot, and says what to do.
+			{code: "func h() int {\n\treturn Must(P{}.two())\n}", ename: "CompileError",
+				errHas: "In [@] line 2:9: the interpreter (yaegi) failed on this code (index out of range [1] with length 1): yaegi cannot pass the results of a call with several results"},
+			{code: "v := Must(P{}.two())", ename: "CompileError", errHas: "In [@] line 1:6: the interpreter (yaegi) failed on this code: yaegi cannot pass"},
+			// An undefined package in a type crashed yaegi.
+			{code: "type T struct{ F foo.Bar }", ename: "CompileError", errHas: "In [@] line 1:18: undefined: foo\n    type T struct{ F foo.Bar }\n                     ^"},
+			{code: "func f(x foo.Bar) {}", ename: "CompileError", errHas: "In [@] line 1:10: undefined: foo"},
+			{code: "const c = foo.X", ename: "CompileError", errHas: "In [@] line 1:11: undefined: foo"},
+			{code: "Must(strconv.Atoi(\"7\"))", result: "7"},
+		}},
+		{"an import hides an earlier variable of its name", []cell{
+			{code: "bytes := []byte(\"data\")\nfunc n() int { return len(bytes) }", result: ""},
+			{code: "var buf bytes.Buffer", ename: "CompileError",
+				errHas: "In [@] line 1:9: undefined selector Buffer (bytes is the variable In [@-1] defined, not package bytes: import \"bytes\" to use the package"},
+			{code: "import \"bytes\"\nvar buf bytes.Buffer\nbuf.WriteString(\"x\")\nbuf.String()", result: `"x"`,
+				stderr: "note: import \"bytes\" hides the variable bytes that In [@-2] defined"},
+			{code: "bytes.ToUpper([]byte(\"a\"))", result: "[65]"},
+			{code: "n()", result: "4"}, // compiled before: the variable
+			// A later variable hides the package again, and a later import
+			// the variable.
+			{code: "bytes := 3\nbytes + 1", result: "4"},
+			{code: "import \"bytes\"\nstring(bytes.ToLower([]byte(\"A\")))", result: `"a"`},
+			// In one cell, as in a Go file, both is an error.
+			{code: "import \"strings\"\nstrings := 1", ename: "CompileError", errHas: "In [@] line 1:8: strings is both the package this cell imports and a name it declares on line 2"},
+		}},
+		{"a shell line continued with a backslash", []cell{
+			{code: "!echo one \\\n  two\nx := 1\nx + 1", result: "2", stdout: "one two\n"},
+			{code: "!echo one \\\n  two\nx := 1\ny := x + undefinedY", ename: "CompileError", errHas: "In [@] line 4:10: undefined: undefinedY"},
+		}},
+		{"function without a body", []cell{
+			// As Go says it, at the function's name.
+			{code: "func F(int) error", ename: "CompileError", errHas: "In [@] line 1:6: missing function body\n    func F(int) error\n         ^"},
+			{code: "type R struct{}\n\nfunc (R) M(int) error\nvar r R", ename: "CompileError", errHas: "In [@] line 3:10: missing function body"},
+			{code: "f := func(int) error", ename: "CompileError", errHas: "In [@] line 1:6: func(int) error (type) is not an expression: a func literal needs a body"},
+			{code: "var g = func(x int) error", ename: "CompileError", errHas: "func(x int) error (type) is not an expression"},
+			{code: "1 + 1", result: "2"},
 		}},
 		{"panic with call chain", []cell{
 			{code: "func boom() { panic(\"bad\") }\nfunc mid() { boom() }", result: ""},
@@ -196,9 +251,65 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 		}},
 		{"generic functions of the standard library", []cell{
 			{code: "slices.Contains([]int{1, 2}, 2)", result: "true"},
+			// Go's type arguments: the slice type's is dropped.
 			{code: "slices.Equal[[]int, int]([]int{1}, []int{1})", result: "true"},
-			{code: "slices.Equal([]int{1}, []int{1})", ename: "CompileError", errHas: "explicit type arguments in cells"},
-			{code: "a := []int{2, 1}\nslices.Max(a)", ename: "CompileError", errHas: "sort.Ints"},
+			{code: "slices.Equal([]int{1}, []int{1})", result: "true"},
+			{code: "a := []int{2, 1}\nslices.Max(a)", result: "2"},
+			{code: "slices.Sort(a)\na", result: "[1 2]"},
+			// Slices that compiled code made, and variadic parameters.
+			{code: "w := strings.Fields(\"b c a\")\nslices.Sort(w)\nfmt.Sprint(w, slices.Max(strings.Fields(\"x z y\")))", result: `"[a b c]z"`},
+			{code: "func longest(s string) string { ws := strings.Fields(s); return slices.MaxFunc(ws, func(a, b string) int { return len(a) - len(b) }) }\nlongest(\"a bbb cc\")", result: `"bbb"`},
+			{code: "slices.Concat([]int{1}, []int{2, 3})", result: "[1 2 3]"},
+			{code: "cmp.Or(\"\", \"x\")", result: `"x"`},
+			{code: "m := map[string]int{\"b\": 2, \"a\": 1}\nslices.Sorted(maps.Keys(m))", result: `["a" "b"]`},
+			// Generic functions of one name in several packages (yaegi
+			// kept one instance per name and type arguments).
+			{code: "fmt.Sprint(cmp.Compare(1, 2), slices.Compare([]int{1, 2}, []int{1, 3}))", result: `"-1 -1"`},
+			{code: "func Max[T cmp.Ordered](a, b T) T { if a > b { return a }; return b }\nfmt.Sprint(Max(1, 2), slices.Max([]int{3, 1}), Max(5, 4))", result: `"2 3 5"`},
+		}},
+		{"the standard library of the Go gopar is built with", []cell{
+			// log.Logger has every method of Go's (yaegi's lacked SetPrefix).
+			{code: "l := log.New(os.Stdout, \"my:\", 0)\nl.SetPrefix(\"x:\")\nl.Print(\"hi\")", stdout: "x:hi\n"},
+			{code: "log.New(os.Stdout, \"my:\", 0).SetPrefix(\"x:\")", result: ""},
+			{code: "log.New(os.Stdout, \"\", 0).Fatal(\"stop\")", ename: "panic", errHas: "stop"},
+			// Names added since Go 1.22: functions, methods, packages.
+			{code: "out := \"\"\nfor part := range strings.SplitSeq(\"a,b\", \",\") { out += part }\nout", result: `"ab"`},
+			{code: "slices.Collect(strings.Lines(\"a\\nb\"))", result: `["a\n" "b"]`},
+			{code: "var wg sync.WaitGroup\nn := 0\nwg.Go(func() { n++ })\nwg.Wait()\nn", result: "1"},
+			{code: "fmt.Sprintf(\"%x\", sha3.Sum256([]byte(\"go\"))[:4])", result: `"` + sha3Prefix + `"`},
+			// syscall, without what can take the kernel down.
+			{code: "import \"syscall\"\nsyscall.Getpid() == os.Getpid()", result: "true"},
+			{code: "syscall.Kill(syscall.Getpid(), syscall.SIGTERM) != nil", result: "true"},
+			{code: "syscall.Exit(3)", ename: "Exit", errHas: "os.Exit(3)"},
+			{code: "import \"unsafe\"", ename: "ImportError", errHas: "gopar leaves it out: unsafe lets code read and write any memory"},
+			// Generic functions of compiled packages.
+			{code: "calls := 0\nf := sync.OnceValue(func() int { calls++; return 7 })\nfmt.Sprint(f()+f(), calls)", result: `"14 1"`},
+			{code: "import \"math/rand/v2\"\nd := rand.N(time.Second)\nd >= 0 && d < time.Second", result: "true"},
+			{code: "_, err := os.Open(\"/nonexistent/gopar\")\npe, ok := errors.AsType[*fs.PathError](err)\nfmt.Sprint(ok, pe.Op)", result: `"trueopen"`},
+			{code: "reflect.TypeFor[map[string]int]().String()", result: `"map[string]int"`},
+			{code: "import \"unique\"\nh := unique.Make(3)", ename: "CompileError", errHas: "Make is generic, and yaegi's tables of compiled packages cannot hold generic code"},
+		}},
+		{"iterators as Go by Example writes them", []cell{{code: gbeIterators, stdout: "10\n13\n23\nall: [10 13 23]\n1\n1\n2\n3\n5\n8\n"}}},
+		{"globals of generic calls", []cell{
+			// Declared with a type, yaegi left them nil or crashed.
+			{code: "var s iter.Seq[int] = slices.Values([]int{1, 2})\nslices.Collect(s)", result: "[1 2]"},
+			{code: "var xs []int = slices.Repeat([]int{1}, 2)\nxs", result: "[1 1]"},
+			{code: "func Mk[T any](v T) func() T { return func() T { return v } }\nvar h func() int = Mk(1)\nh()", result: "1"},
+			// A panic in the standard library's Go source is shown as such.
+			{code: "slices.Max(xs[:0])", ename: "panic", errHas: "slices.Max (the standard library, in gopar's Go source gopar/slices.go:"},
+			{code: "type B bool\nslices.Sort([]B{true})", ename: "CompileError", errHas: "In [@] line 2:1: B does not implement cmp.Ordered"},
+		}},
+		{"range over the iterators of the standard library", []cell{
+			{code: "m := map[string]int{\"b\": 2, \"a\": 1}\ns := 0\nfor k, v := range maps.All(m) { s += len(k) * v }\ns", result: "3"},
+			{code: "out := \"\"\nfor i, w := range slices.All(strings.Fields(\"a b c\")) {\n\tif i == 1 { continue }\n\tout += w\n}\nout", result: `"ac"`},
+			// A body that returns.
+			{code: "func first(m map[string]int) string { for k := range maps.Keys(m) { return k }; return \"\" }\nfirst(map[string]int{\"z\": 1})", result: `"z"`},
+			{code: "func find(seq iter.Seq2[int, string], w string) (int, bool) {\n\tfor i, v := range seq {\n\t\tif v == w { return i, true }\n\t}\n\treturn -1, false\n}\nfind(slices.All([]string{\"x\", \"y\"}), \"y\")", result: "(1, true)"},
+			{code: "func sum(seq iter.Seq[int]) (s int) { for v := range seq { s += v }; return }\nsum(slices.Values([]int{1, 2, 3}))", result: "6"},
+			// Element types the engine cannot see.
+			{code: "type T struct{ xs []int }\nt := T{[]int{4, 5}}\nq := 0\nfor v := range slices.Values(t.xs) { q = q*10 + v }\nq", result: "45"},
+			// Per-iteration variables.
+			{code: "var fs []func() int\nfor v := range slices.Values([]int{1, 2}) { fs = append(fs, func() int { return v }) }\nfs[0]() + fs[1]()*10", result: "21"},
 		}},
 		{"redefined callee seen through callers of callers", []cell{
 			{code: "func leaf() int { return 1 }\nfunc mid() int { return leaf() + 10 }\nfunc top() int { return mid() + 100 }\ntop()", result: "111"},
@@ -279,8 +390,7 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 					if res.Err == nil {
 						t.Fatalf("cell %q: want error %s, got result %q", c.code, c.ename, resultText(res))
 					}
-					want := strings.ReplaceAll(c.errHas, "In [@]", "In ["+strconv.Itoa(execCount)+"]")
-					want = strings.ReplaceAll(want, "In [@-1]", "In ["+strconv.Itoa(execCount-1)+"]")
+					want := cellRefs(c.errHas)
 					if string(res.Err.Kind) != c.ename || !strings.Contains(res.Err.String(), want) {
 						t.Fatalf("cell %q: got %s\n%s\nwant %s containing %q", c.code, res.Err.Error(), res.Err.String(), c.ename, want)
 					}
@@ -295,9 +405,91 @@ P{s}.Double()`, result: "12", stdout: "sum 6\n"}}},
 				if c.stdout != "" && out.text("stdout") != c.stdout {
 					t.Fatalf("cell %q: stdout %q, want %q", c.code, out.text("stdout"), c.stdout)
 				}
+				if want := cellRefs(c.stderr); !strings.Contains(out.text("stderr"), want) {
+					t.Fatalf("cell %q: stderr %q, want it to hold %q", c.code, out.text("stderr"), want)
+				}
 			}
 		})
 	}
+}
+
+// sha3Prefix is the start of the SHA3-256 of "go", in hex.
+var sha3Prefix = func() string { h := sha3.Sum256([]byte("go")); return hex.EncodeToString(h[:4]) }()
+
+// gbeIterators is Go by Example's program on iterators, as a cell: a
+// generic type with a method returning an iterator, a generator, and
+// slices.Collect of the method's iterator.
+const gbeIterators = `type List[T any] struct {
+	head, tail *element[T]
+}
+
+type element[T any] struct {
+	next *element[T]
+	val  T
+}
+
+func (lst *List[T]) Push(v T) {
+	if lst.tail == nil {
+		lst.head = &element[T]{val: v}
+		lst.tail = lst.head
+	} else {
+		lst.tail.next = &element[T]{val: v}
+		lst.tail = lst.tail.next
+	}
+}
+
+func (lst *List[T]) All() iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for e := lst.head; e != nil; e = e.next {
+			if !yield(e.val) {
+				return
+			}
+		}
+	}
+}
+
+func genFib() iter.Seq[int] {
+	return func(yield func(int) bool) {
+		a, b := 1, 1
+		for {
+			if !yield(a) {
+				return
+			}
+			a, b = b, a+b
+		}
+	}
+}
+
+func main() {
+	lst := List[int]{}
+	lst.Push(10)
+	lst.Push(13)
+	lst.Push(23)
+
+	for e := range lst.All() {
+		fmt.Println(e)
+	}
+
+	all := slices.Collect(lst.All())
+	fmt.Println("all:", all)
+
+	for n := range genFib() {
+		if n >= 10 {
+			break
+		}
+		fmt.Println(n)
+	}
+}
+
+main()`
+
+// cellRefs puts the numbers of the last cells in want: In [@] is the cell
+// just run, In [@-1] the one before, In [@-2] the one before that.
+func cellRefs(want string) string {
+	for k, ref := range []string{"In [@]", "In [@-1]", "In [@-2]"} {
+		want = strings.ReplaceAll(want, ref, "In ["+strconv.Itoa(execCount-k)+"]")
+	}
+	return want
 }
 
 // crawler is the web crawler of A Tour of Go, as one cell: functions and a

@@ -706,6 +706,9 @@ func (x *execution) registerDefs(own []*defSrc) {
 		x.addDef(u, d.key)
 		fd := u.decl.(*ast.FuncDecl)
 		refs := x.info[i].uses
+		if u.kind == uMethod {
+			x.st.noteIterMethod(fd.Name.Name, x.iterArity(i, fd))
+		}
 		if d.method != nil {
 			g := x.st.methods[d.key]
 			old := *g

@@ -51,7 +51,7 @@ func (h host) Scope() complete.Scope { return h }
 func (h host) Packages() map[string]string { return h.e.st.usablePackages() }
 
 // Symbols implements complete.Scope.
-func (h host) Symbols(path string) map[string]reflect.Value { return h.e.st.symbols(path) }
+func (h host) Symbols(path string) map[string]reflect.Value { return h.e.st.scopeSymbols(path) }
 
 // Globals implements complete.Scope.
 func (h host) Globals() map[string]complete.Global { return h.e.globalsLocked() }
@@ -60,7 +60,7 @@ func (h host) Globals() map[string]complete.Global { return h.e.globalsLocked() 
 func (s scope) Packages() map[string]string { return s.e.st.usablePackages() }
 
 // Symbols implements complete.Scope.
-func (s scope) Symbols(path string) map[string]reflect.Value { return s.e.st.symbols(path) }
+func (s scope) Symbols(path string) map[string]reflect.Value { return s.e.st.scopeSymbols(path) }
 
 // Globals implements complete.Scope. The current values of variables are
 // evaluated only if no cell runs (e.mu is free); otherwise types are those
@@ -119,9 +119,39 @@ func (st *state) usablePackages() map[string]string {
 	return out
 }
 
+// scopeSymbols are the symbols of a package as completion and inspection
+// show them: with the generic functions gopar gives in Go source
+// (sync.OnceValue), as stand-ins.
+func (st *state) scopeSymbols(path string) map[string]reflect.Value {
+	syms := st.symbols(path)
+	var extra []string
+	for name := range complements() {
+		if i := strings.LastIndex(name, "."); name[:i] == path {
+			extra = append(extra, name[i+1:])
+		}
+	}
+	if len(extra) == 0 {
+		return syms
+	}
+	out := make(map[string]reflect.Value, len(syms)+len(extra))
+	for k, v := range syms {
+		out[k] = v
+	}
+	for _, fn := range extra {
+		out[fn] = reflect.ValueOf(func() {})
+	}
+	return out
+}
+
 // symbols returns the exported symbols of a preloaded package, as yaegi
-// holds them (a type is a nil pointer to it).
+// holds them (a type is a nil pointer to it). For gopar's Go-source
+// packages (slices, maps, cmp, iter), whose functions are generic and have
+// no value, they are stand-ins that only tell what each name is (see
+// stdSymbols).
 func (st *state) symbols(path string) map[string]reflect.Value {
+	if syms, ok := stdSymbols()[path]; ok {
+		return syms
+	}
 	ex := st.it.Symbols(path)
 	for k, v := range ex {
 		if strings.HasPrefix(k, path+"/") || k == path {

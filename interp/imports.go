@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/cellsyntax"
+	"github.com/gopar/gopar/interp/symbols/std"
 )
 
 // packageNames maps the names cells use for packages to import paths, for
@@ -56,6 +59,9 @@ func packageNames(it *yaegi.Interpreter, tables []yaegi.Exports) map[string]stri
 // imports evaluates the cell's import declarations, skipping packages
 // already imported under the same name.
 func (x *execution) imports() error {
+	if err := x.importConflicts(); err != nil {
+		return err
+	}
 	for i := range x.units {
 		u := &x.units[i]
 		if u.kind != uImport || u.decl == nil {
@@ -90,9 +96,16 @@ func (x *execution) pkgName(p string) string {
 	return base
 }
 
+// importPkg imports package p as name (its own name if ""). A global that
+// an earlier cell defined under that name is hidden: the later cell's
+// import says what the name means from then on (see hideGlobal).
 func (x *execution) importPkg(name, p string, off int) error {
 	if name == "_" {
 		return nil // symbols are preloaded; nothing to initialise
+	}
+	if reason, ok := std.Excluded[p]; ok {
+		// Refused before a native build could load it as a plugin.
+		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: gopar leaves it out: %s", p, reason))
 	}
 	if err := x.importNative(p, off); err != nil {
 		return err
@@ -102,6 +115,7 @@ func (x *execution) importPkg(name, p string, off int) error {
 	}
 	if old, ok := x.st.imports[name]; ok {
 		if old == p {
+			x.hideGlobal(name, p)
 			return nil
 		}
 		return x.errAt(off, engine.ImportError, fmt.Sprintf("%s is already imported as %q: import %q under another name (import x%s %q), or %%reset", name, old, p, name, p))
@@ -114,9 +128,75 @@ func (x *execution) importPkg(name, p string, off int) error {
 		if x.ctx.Err() != nil {
 			return cellError{interruptError()}
 		}
-		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: not available in gopar (only the standard library, parlib, display, gonum/plot and gonum/mat are preloaded)", p))
+		return x.errAt(off, engine.ImportError, fmt.Sprintf("cannot import %q: not available in gopar (cells have the standard library of %s, "+
+			"parlib, display, dist, gonum/plot and gonum/mat, compiled in; other packages are not loaded)", p, runtime.Version()))
 	}
 	x.st.imports[name] = p
+	x.hideGlobal(name, p)
+	return nil
+}
+
+// hideGlobal makes name, just imported as package p, mean the package in
+// later code, when an earlier cell defined a global of that name. In a Go
+// file, the import and the variable would conflict ("bytes redeclared");
+// in a notebook the later cell says what the name means now, as a later
+// variable of a package's name does (yaegi looks up the package's name
+// after the globals). Code compiled before keeps using the variable.
+func (x *execution) hideGlobal(name, p string) {
+	g := x.st.globals[name]
+	if g == nil {
+		return
+	}
+	x.st.in.hideGlobal(varName(name))
+	delete(x.st.globals, name)
+	if g.kind == "type" {
+		delete(x.st.types, name)
+	}
+	what := kindWords[g.kind]
+	def := ""
+	if g.cell != nil && g.cell.count > 0 {
+		def = fmt.Sprintf(" that In [%d] defined", g.cell.count)
+	}
+	if out := x.e.cap.output(); out != nil {
+		out.Stream("stderr", fmt.Sprintf("note: import %q hides the %s %s%s: from here on, %s is the package "+
+			"(code defined before keeps using the %s).\n", p, what, name, def, name, what))
+	}
+}
+
+// importConflicts refuses a cell that imports a package under a name it
+// also declares, as Go does: which one the cell means is unclear.
+func (x *execution) importConflicts() error {
+	declared := map[string]int{}
+	for i := range x.units {
+		if x.units[i].kind == uImport {
+			continue
+		}
+		for _, n := range x.unitNames(i) {
+			if _, ok := declared[n]; !ok {
+				declared[n] = i
+			}
+		}
+	}
+	for i := range x.units {
+		u := &x.units[i]
+		if u.kind != uImport || u.decl == nil {
+			continue
+		}
+		for _, s := range u.decl.(*ast.GenDecl).Specs {
+			spec := s.(*ast.ImportSpec)
+			p, _ := strconv.Unquote(spec.Path.Value)
+			name := x.pkgName(p)
+			if spec.Name != nil {
+				name = spec.Name.Name
+			}
+			if j, ok := declared[name]; ok {
+				line, _ := off2pos(x.src, x.units[j].start)
+				return x.errAt(x.off(i, spec.Pos()), engine.CompileError, fmt.Sprintf(
+					"%s is both the package this cell imports and a name it declares on line %d: import the package under another name (import x%s %q), or rename the other",
+					name, line, name, p))
+			}
+		}
+	}
 	return nil
 }
 
@@ -158,6 +238,10 @@ func (x *execution) autoImports() error {
 			}
 			if p, ok := x.st.packages[id.Name]; ok {
 				err = x.importPkg(id.Name, p, x.off(i, id.Pos()))
+			} else if !cellsyntax.IsPredeclared(id.Name) {
+				// Neither a package nor a name: yaegi crashes on some of
+				// these (in a type, a signature, a constant).
+				err = x.errAt(x.off(i, id.Pos()), engine.CompileError, "undefined: "+id.Name)
 			}
 			return true
 		})

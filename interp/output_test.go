@@ -80,7 +80,7 @@ func TestNativeOutput(t *testing.T) {
 func TestYaegiNilTypeLogIsDropped(t *testing.T) {
 	e := newEngine(t)
 	mustRun(t, e, "func upTo(n int) func(func(int) bool) { return func(yield func(int) bool) { for i := range n { if !yield(i) { return } } } }")
-	res, out := exec(t, e, "func first() int { for v := range upTo(3) { return v }; return -1 }")
+	res, out := exec(t, e, "func jump() int {\nfor v := range upTo(3) { if v == 1 { goto out } }\nout:\nreturn 1 }")
 	if res.Err == nil || res.Err.Kind != engine.Unsupported {
 		t.Fatalf("want UnsupportedError, got %+v", res.Err)
 	}

@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/constant"
 	"go/token"
+	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -42,6 +44,31 @@ type rewriter struct {
 	// pkgConst returns the value of an untyped constant of a package
 	// (math.Pi), if pkg.name is one.
 	pkgConst func(pkg, name string) (constant.Value, bool)
+	// pkgFunc returns the type of a compiled package's function pkg.name
+	// (nil if it is none).
+	pkgFunc func(pkg, name string) reflect.Type
+	// imported reports whether the package at path is imported as name.
+	imported func(name, path string) bool
+	// genericSig is the declaration of the generic function name of the
+	// cells, "func F[T any](v T) T" ("" if it is none).
+	genericSig func(name string) string
+	// stdGeneric is the declaration of pkg.name if it is a generic
+	// function of gopar's Go-source standard library ("" if not).
+	stdGeneric func(pkg, name string) string
+	// stdRename tells what pkg.name is in the interpreter when it is a
+	// generic function or type of gopar's Go-source standard library: the
+	// package (for a generic function of a compiled package: sync is
+	// __gopar_sync for OnceValue) and the name (Sort__slices), each ""
+	// when it stays.
+	stdRename func(pkg, name string) (x, sel string)
+	// pkgVar and pkgType return the type of a compiled package's variable
+	// or type pkg.name (nil if it is none).
+	pkgVar, pkgType func(pkg, name string) reflect.Type
+	// locals are the types of the unit's local names (see collectTypes).
+	locals map[string]string
+	// iterMethod is the arity of the iterators that the cells' methods
+	// named name return (0 if they do not).
+	iterMethod func(name string) int
 }
 
 func (r *rewriter) off(p token.Pos) int { return int(p) - r.base }
@@ -94,6 +121,10 @@ func (r *rewriter) fresh(prefix string) string {
 // run collects the edits for the subtree n.
 func (r *rewriter) run(n ast.Node) {
 	r.collectInts(n)
+	if r.locals == nil {
+		r.locals = map[string]string{}
+	}
+	r.collectTypes(n)
 	parents := map[ast.Node]ast.Node{}
 	var stack []ast.Node
 	ast.Inspect(n, func(m ast.Node) bool {
@@ -117,15 +148,29 @@ func (r *rewriter) run(n ast.Node) {
 		case *ast.ForStmt:
 			r.forStmt(s)
 		case *ast.RangeStmt:
-			r.rangeStmt(s, parents[s])
+			r.rangeStmt(s, parents)
 		case *ast.SelectorExpr:
 			// os.Stdin reads through the frontend (input_request), like fmt.Scan.
 			if x, ok := s.X.(*ast.Ident); ok && x.Name == "os" && x.Obj == nil && s.Sel.Name == "Stdin" && !r.shadowed["os"] {
 				r.edits = append(r.edits, edit{r.off(s.Pos()), r.off(s.End()), "__gopar.Stdin"})
 			}
+			// A generic function or type of gopar's Go-source standard
+			// library, by its name in the interpreter (slices.Sort is
+			// slices.Sort__slices, sync.OnceValue
+			// __gopar_sync.OnceValue__sync).
+			if x, ok := s.X.(*ast.Ident); ok && x.Obj == nil && r.stdRename != nil {
+				nx, nsel := r.stdRename(x.Name, s.Sel.Name)
+				if nx != "" {
+					r.edits = append(r.edits, edit{r.off(x.Pos()), r.off(x.End()), nx})
+				}
+				if nsel != "" {
+					r.edits = append(r.edits, edit{r.off(s.Sel.Pos()), r.off(s.Sel.End()), nsel})
+				}
+			}
 		case *ast.FuncLit:
 			r.funcLit(s, parents)
 		case *ast.CallExpr:
+			r.typeArguments(s)
 			// yaegi's print and println write to stdout; Go's write to stderr.
 			// yaegi lacks Go 1.21's min, max and clear.
 			if id, ok := s.Fun.(*ast.Ident); ok && id.Obj == nil && !r.shadowed[id.Name] {
@@ -334,4 +379,25 @@ func identNames(es ...ast.Expr) []string {
 		}
 	}
 	return out
+}
+
+var qualifiedRE = regexp.MustCompile(`\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b`)
+
+// stdTypes writes the generic types of gopar's standard library in a type
+// the rewriter inserts (iter.Seq[int]) by their names in the interpreter.
+func (r *rewriter) stdTypes(t string) string {
+	if r.stdRename == nil || !strings.Contains(t, ".") {
+		return t
+	}
+	return qualifiedRE.ReplaceAllStringFunc(t, func(q string) string {
+		pkg, name, _ := strings.Cut(q, ".")
+		x, sel := r.stdRename(pkg, name)
+		if x == "" {
+			x = pkg
+		}
+		if sel == "" {
+			sel = name
+		}
+		return x + "." + sel
+	})
 }

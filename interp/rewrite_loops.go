@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -105,12 +106,12 @@ func (r *rewriter) forStmt(s *ast.ForStmt) {
 	r.perIteration(as.Lhs, []ast.Node{s.Cond, s.Post}, s.Body)
 }
 
-func (r *rewriter) rangeStmt(s *ast.RangeStmt, parent ast.Node) {
+func (r *rewriter) rangeStmt(s *ast.RangeStmt, parents map[ast.Node]ast.Node) {
 	if s.Value == nil && r.intish(s.X) {
-		r.rangeInt(s, parent)
+		r.rangeInt(s, parents[s])
 		return
 	}
-	if r.rangeFunc(s, parent) {
+	if r.rangeFunc(s, parents) {
 		return
 	}
 	if s.Tok == token.DEFINE && capturing(s.Body) {
@@ -303,32 +304,106 @@ func (r *rewriter) yieldParams(x ast.Expr) ([]string, bool) {
 	return out, len(out) <= 2
 }
 
-// rangeFunc rewrites a range over a cell's iterator function into a call
-// with a yield closure, when the body's control flow allows it (no return,
-// goto, defer or labelled jump; break and continue become return false and
-// return true).
-func (r *rewriter) rangeFunc(s *ast.RangeStmt, parent ast.Node) bool {
-	if _, labeled := parent.(*ast.LabeledStmt); labeled || s.Tok == token.ASSIGN {
-		return false
+// rangeDecls are the engine's helpers for a range over an iterator whose
+// element types the rewriter cannot write: yaegi infers them from the
+// iterator (zeroN gives variables of those types), and eachN calls the
+// loop body (a closure without parameters) with the variables set.
+const rangeDecls = `func __gopar_zero1[V any](seq func(func(V) bool)) (v V) { return }
+func __gopar_zero2[K, V any](seq func(func(K, V) bool)) (k K, v V) { return }
+func __gopar_each1[V any](seq func(func(V) bool), v *V, body func() bool) {
+	seq(func(x V) bool { *v = x; return body() })
+}
+func __gopar_each2[K, V any](seq func(func(K, V) bool), k *K, v *V, body func() bool) {
+	seq(func(x K, y V) bool { *k, *v = x, y; return body() })
+}`
+
+// iterator tells whether x, a range expression, is an iterator function
+// the rewriter knows: the types of its yield function's parameters (when
+// it can write them), and their number.
+func (r *rewriter) iterator(x ast.Expr) (params []string, arity int, ok bool) {
+	if ps, ok := r.yieldParams(x); ok {
+		return ps, len(ps), true
 	}
-	params, ok := r.yieldParams(s.X)
-	if !ok {
-		return false
+	t, _ := r.exprType(x)
+	if ps, ok := yieldTypes(t); ok {
+		return ps, len(ps), true
 	}
-	vars := []ast.Expr{s.Key, s.Value}
-	var ps []string
-	for i, t := range params {
-		name := "_"
-		if id, ok := vars[i].(*ast.Ident); ok && vars[i] != nil {
-			name = id.Name
+	// A call of a method of the cells' types that returns an iterator
+	// (lst.All()): its element types are the engine helpers' to find.
+	if c, ok := x.(*ast.CallExpr); ok && r.iterMethod != nil {
+		if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Obj != nil || r.lookup(pkg.Name) != nil {
+				if n := r.iterMethod(sel.Sel.Name); n > 0 {
+					return nil, n, true
+				}
+			}
 		}
-		ps = append(ps, name+" "+t)
 	}
-	if s.Value != nil && len(params) < 2 || s.Key != nil && len(params) < 1 {
+	// A call of a generic iterator function whose type arguments the
+	// rewriter cannot tell (slices.Values of a slice it cannot type).
+	if c, ok := x.(*ast.CallExpr); ok {
+		if g, ok := r.inferCall(c); ok && len(g.results) == 1 {
+			if ps, ok := yieldTypes(exprText(g.results[0])); ok {
+				return nil, len(ps), true
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+// rangeFunc rewrites a range over an iterator function (a cell's, gopar's
+// standard library's, or a value of an iterator type the rewriter can
+// see) into a call with a yield closure holding the loop body: break and
+// continue become return false and return true; a return sets variables
+// that the code after the call returns. A body that jumps to a label
+// outside it (or with goto), or defers, is left alone (yaegi then reports
+// the range, which the engine explains). Without the element types, the
+// closure takes none and helpers of the engine (rangeDecls) set the loop
+// variables.
+func (r *rewriter) rangeFunc(s *ast.RangeStmt, parents map[ast.Node]ast.Node) bool {
+	if _, labeled := parents[s].(*ast.LabeledStmt); labeled {
 		return false
 	}
+	params, arity, ok := r.iterator(s.X)
+	if !ok || arity == 0 || arity > 2 || s.Value != nil && arity < 2 {
+		return false
+	}
+	// The loop variables: declared or assigned.
+	var vars []string
+	for _, v := range []ast.Expr{s.Key, s.Value} {
+		if v == nil {
+			vars = append(vars, "_")
+			continue
+		}
+		if s.Tok == token.DEFINE {
+			id, ok := v.(*ast.Ident)
+			if !ok {
+				return false
+			}
+			vars = append(vars, id.Name)
+		} else {
+			vars = append(vars, r.text(v))
+		}
+	}
+	vars = vars[:arity]
+	results, named, inFunc := r.enclosingResults(s, parents)
+	for i := range results {
+		results[i] = r.stdTypes(results[i])
+	}
+	for i := range params {
+		params[i] = r.stdTypes(params[i])
+	}
+	id := r.fresh("rf")
+	ret := id + "_ret"
 	var edits []edit
-	okFlow := true
+	okFlow, returns := true, false
+	inner := map[string]bool{} // labels declared inside the body
+	ast.Inspect(s.Body, func(m ast.Node) bool {
+		if l, ok := m.(*ast.LabeledStmt); ok {
+			inner[l.Label.Name] = true
+		}
+		return true
+	})
 	var walk func(n ast.Node, inLoop, inBreakable bool)
 	walk = func(n ast.Node, inLoop, inBreakable bool) {
 		ast.Inspect(n, func(m ast.Node) bool {
@@ -338,9 +413,33 @@ func (r *rewriter) rangeFunc(s *ast.RangeStmt, parent ast.Node) bool {
 			switch m := m.(type) {
 			case *ast.FuncLit:
 				return false // its returns are its own
-			case *ast.ReturnStmt, *ast.DeferStmt:
+			case *ast.DeferStmt:
 				okFlow = false
-			case *ast.ForStmt, *ast.RangeStmt:
+			case *ast.ReturnStmt:
+				if !inFunc {
+					okFlow = false
+					return false
+				}
+				returns = true
+				set := ""
+				switch {
+				case len(m.Results) > 0 && named != nil:
+					set = strings.Join(named, ", ") + " = " + r.exprList(m.Results) + "; "
+				case len(m.Results) > 0:
+					set = strings.Join(tempNames(id, len(results)), ", ") + " = " + r.exprList(m.Results) + "; "
+				case named != nil:
+					// A bare return of named results: they hold the values.
+				}
+				edits = append(edits, edit{r.off(m.Pos()), r.off(m.End()), "{ " + set + ret + " = true; return false }"})
+				return false
+			case *ast.RangeStmt:
+				if _, _, it := r.iterator(m.X); it && hasReturn(m.Body) {
+					okFlow = false // its returns would be a closure's
+					return false
+				}
+				walk(m, true, true)
+				return false
+			case *ast.ForStmt:
 				walk(m, true, true)
 				return false
 			case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
@@ -349,8 +448,9 @@ func (r *rewriter) rangeFunc(s *ast.RangeStmt, parent ast.Node) bool {
 			case *ast.BranchStmt:
 				switch {
 				case m.Tok == token.FALLTHROUGH:
-				case m.Label != nil || m.Tok == token.GOTO:
+				case m.Tok == token.GOTO || m.Label != nil && !inner[m.Label.Name]:
 					okFlow = false
+				case m.Label != nil:
 				case m.Tok == token.CONTINUE && !inLoop:
 					edits = append(edits, edit{r.off(m.Pos()), r.off(m.End()), "return true"})
 				case m.Tok == token.BREAK && !inBreakable:
@@ -364,12 +464,159 @@ func (r *rewriter) rangeFunc(s *ast.RangeStmt, parent ast.Node) bool {
 	if !okFlow {
 		return false
 	}
-	rb := r.off(s.Body.Rbrace)
+	pre, post := "", ""
+	if returns {
+		pre = "{ var " + ret + " bool; "
+		if named == nil && len(results) > 0 {
+			for k, t := range results {
+				pre += "var " + tempNames(id, len(results))[k] + " " + t + "; "
+			}
+		}
+		post = "; if " + ret + " { return"
+		if named == nil && len(results) > 0 {
+			post += " " + strings.Join(tempNames(id, len(results)), ", ")
+		}
+		post += " } }"
+	}
+	lb, rb := r.off(s.Body.Lbrace), r.off(s.Body.Rbrace)
 	r.edits = append(r.edits, edits...)
+	if params != nil {
+		// The yield function's parameters, typed: the loop variables when
+		// declared, else fresh names assigned to them.
+		var ps, assigned, fresh []string
+		for k, v := range vars {
+			switch {
+			case s.Tok == token.DEFINE || v == "_":
+				ps = append(ps, v+" "+params[k])
+			default:
+				f := id + "_" + strconv.Itoa(k)
+				ps = append(ps, f+" "+params[k])
+				assigned, fresh = append(assigned, v), append(fresh, f)
+			}
+		}
+		open := ""
+		if len(assigned) > 0 {
+			open = " " + strings.Join(assigned, ", ") + " = " + strings.Join(fresh, ", ") + ";"
+		}
+		r.edits = append(r.edits,
+			edit{r.off(s.For), r.off(s.X.Pos()), pre},
+			edit{r.off(s.X.End()), lb, "(func(" + strings.Join(ps, ", ") + ") bool "},
+			edit{lb + 1, lb + 1, open},
+			edit{rb, rb, "; return true "},
+			edit{rb + 1, rb + 1, ")" + post})
+		return true
+	}
+	// Types unknown: the engine's helpers.
+	seq := id + "_seq"
+	hold := []string{id + "_k", id + "_v"}[:arity]
+	if arity == 1 {
+		hold = []string{id + "_v"}
+	}
+	open := ""
+	var named2, holds []string
+	for k, v := range vars {
+		if v != "_" {
+			named2, holds = append(named2, v), append(holds, hold[k])
+		}
+	}
+	if len(named2) > 0 {
+		op := " = "
+		if s.Tok == token.DEFINE {
+			op = " := "
+		}
+		open = " " + strings.Join(named2, ", ") + op + strings.Join(holds, ", ") + "; {"
+	}
+	ptrs := "&" + strings.Join(hold, ", &")
 	r.edits = append(r.edits,
-		edit{r.off(s.For), r.off(s.X.Pos()), ""},
-		edit{r.off(s.X.End()), r.off(s.Body.Lbrace), "(func(" + strings.Join(ps, ", ") + ") bool "},
-		edit{rb, rb, "; return true "},
-		edit{rb + 1, rb + 1, ")"})
+		edit{r.off(s.For), r.off(s.X.Pos()), pre + "{ " + seq + " := "},
+		edit{r.off(s.X.End()), lb, fmt.Sprintf("; var %s = __gopar_zero%d(%s); __gopar_each%d(%s, %s, func() bool ",
+			strings.Join(hold, ", "), arity, seq, arity, seq, ptrs)},
+		edit{lb + 1, lb + 1, open},
+		edit{rb, rb, map[bool]string{true: "}; return true ", false: "; return true "}[open != ""]},
+		edit{rb + 1, rb + 1, ") }" + post})
 	return true
+}
+
+// tempNames are the variables that hold a function's results when a
+// range body returns.
+func tempNames(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = prefix + "_r" + strconv.Itoa(i)
+	}
+	return out
+}
+
+// exprList is the source of a list of expressions.
+func (r *rewriter) exprList(es []ast.Expr) string {
+	return r.src[r.off(es[0].Pos()):r.off(es[len(es)-1].End())]
+}
+
+// hasReturn reports whether n holds a return statement outside function
+// literals.
+func hasReturn(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		switch m.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// enclosingResults are the result types of the function holding n (as
+// source), their names if they are named, and whether n is in a function.
+func (r *rewriter) enclosingResults(n ast.Node, parents map[ast.Node]ast.Node) (types, names []string, inFunc bool) {
+	var ft *ast.FuncType
+	for p := parents[n]; p != nil && ft == nil; p = parents[p] {
+		switch f := p.(type) {
+		case *ast.FuncDecl:
+			ft = f.Type
+		case *ast.FuncLit:
+			ft = f.Type
+		}
+	}
+	if ft == nil {
+		return nil, nil, false
+	}
+	if ft.Results == nil {
+		return nil, nil, true
+	}
+	for _, f := range ft.Results.List {
+		for range max(len(f.Names), 1) {
+			types = append(types, r.text(f.Type))
+		}
+		for _, id := range f.Names {
+			names = append(names, id.Name)
+		}
+	}
+	return types, names, true
+}
+
+// iterArity is the number of values of the iterator that the function or
+// method declaration fd (unit i) returns, 0 if it returns none.
+func (x *execution) iterArity(i int, fd *ast.FuncDecl) int {
+	if fd.Type.Results == nil || len(fd.Type.Results.List) != 1 || len(fd.Type.Results.List[0].Names) > 1 {
+		return 0
+	}
+	t := fd.Type.Results.List[0].Type
+	ps, ok := yieldTypes(x.src[x.off(i, t.Pos()):x.off(i, t.End())])
+	if !ok {
+		return 0
+	}
+	return len(ps)
+}
+
+// noteIterMethod records that the cells' methods named name return
+// iterators of arity values (0: not an iterator). Methods of one name
+// that disagree are no iterator.
+func (st *state) noteIterMethod(name string, arity int) {
+	if old, ok := st.iterMethods[name]; ok && old != arity {
+		arity = 0
+	}
+	st.iterMethods[name] = arity
 }

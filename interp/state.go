@@ -24,17 +24,21 @@ type state struct {
 	it *yaegi.Interpreter
 	in *internals // yaegi's unexported fields the engine uses
 
-	imports  map[string]string          // package name in cells → import path
-	packages map[string]string          // importable package name → import path
-	globals  map[string]*global         // top-level names defined by cells
-	methods  map[string]*global         // "T.M" → method
-	types    map[string]string          // type name → normalised definition
-	failed   map[string]*cellRec        // names whose defining cell failed, with no definition left
-	users    map[string]map[string]bool // name → functions and methods ("T.M") whose body uses it
-	cells    []*cellRec
-	lastCell *cellRec
-	nextBase int // global line of the next cell's line 0 (lines 1..chunkPrefixLines are no cell's)
-	counter  int // fresh-name counter for rewrites
+	imports  map[string]string   // package name in cells → import path
+	packages map[string]string   // importable package name → import path
+	globals  map[string]*global  // top-level names defined by cells
+	methods  map[string]*global  // "T.M" → method
+	types    map[string]string   // type name → normalised definition
+	failed   map[string]*cellRec // names whose defining cell failed, with no definition left
+	std      map[string]bool     // gopar's Go-source packages compiled in (see loadStd)
+	// iterMethods are the arities of the iterators the cells' methods
+	// return, by method name (0: not an iterator; see noteIterMethod).
+	iterMethods map[string]int
+	users       map[string]map[string]bool // name → functions and methods ("T.M") whose body uses it
+	cells       []*cellRec
+	lastCell    *cellRec
+	nextBase    int // global line of the next cell's line 0 (lines 1..chunkPrefixLines are no cell's)
+	counter     int // fresh-name counter for rewrites
 
 	zombies []*zombie // interrupted evaluations that may still run (e.mu held)
 
@@ -99,7 +103,8 @@ type goPanic struct {
 
 func (e *Engine) newState() (*state, error) {
 	st := &state{imports: map[string]string{}, globals: map[string]*global{}, methods: map[string]*global{},
-		types: map[string]string{}, failed: map[string]*cellRec{}, users: map[string]map[string]bool{}, nextBase: chunkPrefixLines}
+		types: map[string]string{}, failed: map[string]*cellRec{}, users: map[string]map[string]bool{}, std: map[string]bool{}, iterMethods: map[string]int{},
+		nextBase: chunkPrefixLines}
 	st.run.init()
 	it := yaegi.New(yaegi.Options{
 		Stdin:        &stdinReader{e: e},
@@ -110,15 +115,16 @@ func (e *Engine) newState() (*state, error) {
 		Unrestricted: e.opts.Env == nil,
 	})
 	st.it = it
-	tables := []yaegi.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]},
-		symbols.Symbols, e.opts.Symbols, e.runtimeSymbols(st)}
+	tables := append(append([]yaegi.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}}, stdTables()...),
+		symbols.Symbols, e.opts.Symbols, e.runtimeSymbols(st))
 	for _, t := range tables {
 		if err := it.Use(t); err != nil {
 			return nil, fmt.Errorf("interp: loading symbols: %w", err)
 		}
 	}
+
 	st.packages = packageNames(it, tables)
-	for _, src := range []string{`import __gopar "` + rtPath + `"`, prelude, engineDecls} {
+	for _, src := range []string{`import __gopar "` + rtPath + `"`, prelude, engineDecls, rangeDecls} {
 		if _, err := it.Eval(src); err != nil {
 			return nil, fmt.Errorf("interp: loading runtime: %w", err)
 		}

@@ -39,6 +39,11 @@ import (
 //     appended to it, and nothing reads it: it would keep every function
 //     ever compiled alive, redefined ones included. The engine empties it
 //     after each evaluation (dropRoots).
+//   - scopes["main"].sym (map[string]*symbol): the package's names. yaegi
+//     looks a name up there before the packages imported under it, so a
+//     global variable shadows a package of the same name for good; the
+//     engine removes the variable's name when a later cell imports the
+//     package (hideGlobal). Code compiled before keeps its slot.
 
 // internals gives the engine's accessors over one interpreter.
 type internals struct {
@@ -47,6 +52,7 @@ type internals struct {
 	roots    reflect.Value // the roots field, settable
 	generic  reflect.Value // the generic map, settable
 	children reflect.Value // the main package scope's child field, settable
+	syms     reflect.Value // the main package scope's sym map
 }
 
 // internalField returns the settable unexported field name of the struct
@@ -114,7 +120,27 @@ func checkInternals(it *yaegi.Interpreter) (*internals, error) {
 	if children.Type().Elem() != main.Type() {
 		return nil, fmt.Errorf("yaegi's scope.child does not hold scopes")
 	}
-	return &internals{id: (*uint64)(id.Addr().UnsafePointer()), frameID: (*uint64)(frameID.Addr().UnsafePointer()), roots: roots, generic: generic, children: children}, nil
+	syms, err := internalField(main.Elem(), "sym", reflect.Map)
+	if err != nil {
+		return nil, err
+	}
+	if syms.Type().Key().Kind() != reflect.String {
+		return nil, fmt.Errorf("yaegi's scope.sym is not indexed by names")
+	}
+	return &internals{id: (*uint64)(id.Addr().UnsafePointer()), frameID: (*uint64)(frameID.Addr().UnsafePointer()), roots: roots, generic: generic,
+		children: children, syms: syms}, nil
+}
+
+// hideGlobal removes name, a global of package main, from the names later
+// code sees (code compiled before keeps using it), and reports whether it
+// was there. Only between evaluations.
+func (in *internals) hideGlobal(name string) bool {
+	k := reflect.ValueOf(name)
+	if !in.syms.MapIndex(k).IsValid() {
+		return false
+	}
+	in.syms.SetMapIndex(k, reflect.Value{})
+	return true
 }
 
 // runID is the interpreter's run id.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
 )
 
 // TestYaegiInternals pins what the engine relies on in yaegi's unexported
@@ -107,6 +108,29 @@ func TestYaegiInternals(t *testing.T) {
 		got = in.genericInstances()
 		if slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "G[") }) || !slices.Contains(got, "H[int]") {
 			t.Fatalf("after forgetting G's instances: %q", got)
+		}
+	})
+
+	t.Run("hidden globals", func(t *testing.T) {
+		// A global variable named as a package shadows the package...
+		if err := it.Use(stdlib.Symbols); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := it.Eval("import \"strings\"\nvar strings = []byte(\"x\")\nfunc n() int { return len(strings) }"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := it.Eval("strings.ToUpper(\"a\")"); err == nil {
+			t.Fatal("yaegi no longer lets a global variable shadow a package?")
+		}
+		// ... until its name is removed; code compiled before keeps it.
+		if !in.hideGlobal("strings") || in.hideGlobal("strings") {
+			t.Fatal("hideGlobal: the name was not there, or still is")
+		}
+		if v, err := it.Eval("strings.ToUpper(\"a\")"); err != nil || v.String() != "A" {
+			t.Fatalf("the package after hiding the variable: %v, %v", v, err)
+		}
+		if v, err := it.Eval("n()"); err != nil || v.Int() != 1 {
+			t.Fatalf("a function compiled before: %v, %v", v, err)
 		}
 	})
 

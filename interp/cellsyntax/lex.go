@@ -5,7 +5,8 @@
 //   - a light lexer (Lexer) that follows strings, comments and brackets
 //     through any text, complete or not;
 //   - the magic lines (MagicLines, Magics): line magics %name, cell magics
-//     %%name, shell lines !cmd and help lines ?name, name?, ??name, name??,
+//     %%name, shell lines !cmd (continued on the next line when they end
+//     with a backslash) and help lines ?name, name?, ??name, name??,
 //     recognised only at the top level of the cell;
 //   - the split of the Go code into top-level units, one declaration or
 //     statement each (Split, Unit.Parse), and the check that they parse

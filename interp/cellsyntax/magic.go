@@ -15,7 +15,10 @@ const (
 	LineMagic LineKind = iota + 1
 	// CellMagic is "%%name args"; it applies to the whole cell.
 	CellMagic
-	// Shell is "!cmd".
+	// Shell is "!cmd". A shell line that ends with a backslash goes on on
+	// the next line, as in a shell: "!echo one \" then "two" is one shell
+	// line, "echo one \\\ntwo" (the backslash and newline kept, for the
+	// shell to join).
 	Shell
 	// Help is "?name", "name?", "??name" or "name??"; the name may be a
 	// magic's, as in "%time?" or "?%%timeit".
@@ -27,6 +30,9 @@ const (
 type MagicLine struct {
 	// Line is the 1-based line of the cell.
 	Line int
+	// EndLine is its last line: Line, except for a shell line continued
+	// with backslashes.
+	EndLine int
 	// Kind is what the line is.
 	Kind LineKind
 	// Name is, for a line or cell magic, the magic's name without % (""
@@ -37,7 +43,8 @@ type MagicLine struct {
 	// arguments, the shell command, or for a help line the name asked about
 	// (with its % or %% for a magic).
 	Args string
-	// Text is the line without surrounding space.
+	// Text is the line (lines, for a continued shell line) without
+	// surrounding space.
 	Text string
 }
 
@@ -74,38 +81,81 @@ func isMagicText(line string) bool {
 // is a magic line: one that starts at the top level of the cell (outside
 // brackets, strings and comments) with %, ! or ?, or is a name followed by
 // ? or ??. Lines are separated by "\n".
+// A shell line continued on the next ones is magic lines too.
 func MagicLines(code string) []bool {
 	lines := strings.Split(code, "\n")
 	res := make([]bool, len(lines))
+	for _, sp := range magicSpans(lines) {
+		for i := sp.first; i <= sp.last; i++ {
+			res[i] = true
+		}
+	}
+	return res
+}
+
+// span is the lines (0-based, inclusive) of one magic.
+type span struct{ first, last int }
+
+// magicSpans finds the magics among lines, in order.
+func magicSpans(lines []string) []span {
+	var spans []span
 	var l Lexer
 	off := 0
-	for i, line := range lines {
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
 		if l.AtTop() && isMagicText(line) {
-			res[i] = true
+			sp := span{i, i}
+			if strings.HasPrefix(strings.TrimLeft(line, " \t"), "!") {
+				for sp.last+1 < len(lines) && continued(lines[sp.last]) {
+					sp.last++
+				}
+			}
+			spans = append(spans, sp)
+			for ; i < sp.last; i++ {
+				off += len(lines[i]) + 1
+			}
 		} else {
 			l.Feed(line+"\n", off)
 		}
-		off += len(line) + 1
+		off += len(lines[i]) + 1
 	}
-	return res
+	return spans
+}
+
+// continued tells whether a shell line goes on on the next line: it ends
+// with a backslash that no backslash escapes.
+func continued(line string) bool {
+	line = strings.TrimSuffix(line, "\r")
+	n := len(line) - len(strings.TrimRight(line, "\\"))
+	return n%2 == 1
+}
+
+// OpenShellLine tells whether code ends with a shell line whose last
+// backslash asks for one more line.
+func OpenShellLine(code string) bool {
+	lines := strings.Split(code, "\n")
+	sps := magicSpans(lines)
+	if len(sps) == 0 {
+		return false
+	}
+	last := sps[len(sps)-1]
+	return last.last == len(lines)-1 && strings.HasPrefix(strings.TrimLeft(lines[last.first], " \t"), "!") && continued(lines[last.last])
 }
 
 // Magics reads the magic lines of code, in order.
 func Magics(code string) []MagicLine {
 	var ms []MagicLine
 	lines := strings.Split(code, "\n")
-	for i, is := range MagicLines(code) {
-		if is {
-			ms = append(ms, readMagic(i+1, lines[i]))
-		}
+	for _, sp := range magicSpans(lines) {
+		ms = append(ms, readMagic(sp.first+1, strings.Join(lines[sp.first:sp.last+1], "\n"), sp.last+1))
 	}
 	return ms
 }
 
-// readMagic reads line n, a magic line.
-func readMagic(n int, line string) MagicLine {
+// readMagic reads the magic on lines n to end, text.
+func readMagic(n int, line string, end int) MagicLine {
 	t := strings.TrimSpace(line)
-	m := MagicLine{Line: n, Text: t}
+	m := MagicLine{Line: n, EndLine: end, Text: t}
 	if sub := helpLine().FindStringSubmatch(t); sub != nil {
 		m.Kind = Help
 		if sub[1] != "" {

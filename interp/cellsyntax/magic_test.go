@@ -24,6 +24,8 @@ func TestMagicLines(t *testing.T) {
 		{"help forms", "?fib\n??fib\nfib?\nfib??\n  strings.Split ?\n?%time\n%%timeit?\n? %time", []bool{true, true, true, true, true, true, true, true}},
 		{"not help", "a ? b\n?a?\nx := a?", []bool{false, false, false}},
 		{"cell magic", "%%timeit -n 3\nfor {\n}", []bool{true, false, false}},
+		{"continued shell line", "!echo one \\\n  two \\\nthree\nx := 1\n!a\\\\\nb := 2\n%time f() \\\ng()",
+			[]bool{true, true, true, false, true, false, true, false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,12 +67,36 @@ func TestMagics(t *testing.T) {
 			continue
 		}
 		m := ms[0]
-		if m.Line != 2 || m.Text != strings.TrimSpace(tt.line) {
-			t.Errorf("Magics(%q): line %d text %q; want 2, %q", code, m.Line, m.Text, strings.TrimSpace(tt.line))
+		if m.Line != 2 || m.EndLine != 2 || m.Text != strings.TrimSpace(tt.line) {
+			t.Errorf("Magics(%q): lines %d-%d text %q; want 2-2, %q", code, m.Line, m.EndLine, m.Text, strings.TrimSpace(tt.line))
 		}
-		m.Line, m.Text = 0, ""
+		m.Line, m.EndLine, m.Text = 0, 0, ""
 		if m != tt.want {
 			t.Errorf("Magics(%q) = %+v; want %+v", code, m, tt.want)
+		}
+	}
+}
+
+// TestContinuedShellLine checks that a shell line ending with a backslash
+// goes on on the next line, as in a shell, and that the Go code after it
+// keeps its line numbers.
+func TestContinuedShellLine(t *testing.T) {
+	code := "x := 1\n!echo one \\\n  two\ny := 2"
+	ms := Magics(code)
+	want := MagicLine{Line: 2, EndLine: 3, Kind: Shell, Name: "!", Args: "echo one \\\n  two", Text: "!echo one \\\n  two"}
+	if len(ms) != 1 || ms[0] != want {
+		t.Fatalf("Magics(%q) = %+v; want %+v", code, ms, want)
+	}
+	if got := BlankMagics(code); got != "x := 1\n           \n     \ny := 2" {
+		t.Errorf("BlankMagics(%q) = %q", code, got)
+	}
+	if err := Check(BlankMagics(code)); err != nil {
+		t.Errorf("the Go code around a continued shell line: %v", err)
+	}
+	for code, want := range map[string]bool{"!ls \\": true, "!ls \\\n-l \\": true, "!ls \\\n-l": false, "!ls \\\\": false,
+		"x := 1\n!ls": false, "s := `\n!ls \\": false, "%time x \\": false} {
+		if got := OpenShellLine(code); got != want {
+			t.Errorf("OpenShellLine(%q) = %v; want %v", code, got, want)
 		}
 	}
 }

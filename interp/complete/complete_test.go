@@ -252,6 +252,8 @@ func TestIsComplete(t *testing.T) {
 		{"if x { } else y", "invalid", ""},
 		{"%time fib(30)", "complete", ""},
 		{"!ls -l (", "complete", ""},
+		{"!ls \\", "incomplete", ""},
+		{"!ls \\\n  -l", "complete", ""},
 		{"%%timeit\nfor {", "complete", ""},
 		{"strings.Split?", "complete", ""},
 		{"?strings.Split", "complete", ""},

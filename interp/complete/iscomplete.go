@@ -16,12 +16,16 @@ const indentUnit = "    "
 // parentheses, braces, a raw string or a block comment are still open, or
 // when the last line ends with a binary operator or a comma (indent then
 // holds four spaces per open level); "invalid" for a syntax error;
-// "complete" otherwise. Magic, shell and help lines count as complete, and
+// "complete" otherwise. Magic, shell and help lines count as complete
+// (except a shell line that ends with a backslash, which goes on), and
 // so does a cell that starts with a %% cell magic. The Go code is split and
 // parsed as Execute does (package cellsyntax).
 func IsComplete(code string) (status, indent string) {
 	if strings.TrimSpace(code) == "" || cellsyntax.StartsWithCellMagic(code) {
 		return engine.Complete, ""
+	}
+	if cellsyntax.OpenShellLine(code) {
+		return engine.Incomplete, ""
 	}
 	src := cellsyntax.BlankMagics(code)
 

@@ -32,6 +32,10 @@ func TestLookup(t *testing.T) {
 		{"github.com/gopar/gopar/parlib", "For", "func", "func For(n int, body func(i int))", "For runs body(i)"},
 		{"github.com/gopar/gopar/parlib", "Time", "func", "func Time(f func()) TimeResult", "Time calls f once"},
 		{"github.com/gopar/gopar/display", "HTML", "func", "func HTML(s string)", "HTML"},
+		// Names of the Go gopar is built with, and generic functions.
+		{"strings", "SplitSeq", "func", "func SplitSeq(s, sep string) iter.Seq[string]", "SplitSeq returns an iterator"},
+		{"slices", "Sort", "func", "func Sort[S ~[]E, E cmp.Ordered](x S)", "Sort sorts"},
+		{"sync", "OnceValue", "func", "func OnceValue[T any](f func() T) func() T", "OnceValue returns"},
 	}
 	for _, tt := range tests {
 		e, ok := Lookup(tt.pkg, tt.name)
@@ -44,7 +48,8 @@ func TestLookup(t *testing.T) {
 				tt.pkg, tt.name, e, tt.kind, tt.sig, tt.doc)
 		}
 	}
-	for _, miss := range [][2]string{{"strings", "NoSuchName"}, {"no/such/pkg", "X"}, {"strings", "SplitSeq"}} {
+	// What cells cannot use is not documented (atomic.Pointer is generic).
+	for _, miss := range [][2]string{{"strings", "NoSuchName"}, {"no/such/pkg", "X"}, {"sync/atomic", "Pointer"}} {
 		if e, ok := Lookup(miss[0], miss[1]); ok {
 			t.Errorf("Lookup(%q, %q) = %+v; want not found", miss[0], miss[1], e)
 		}

@@ -4,9 +4,9 @@
 // that gopar cells can use, read with go/parser and go/doc from GOROOT and the
 // module cache. Run it with `go generate ./interp/docs`.
 //
-// Standard-library packages are the ones yaegi exposes (the keys of
-// stdlib.Symbols), restricted to the names yaegi exports; gopar's and gonum's
-// packages are documented in full. A package that cannot be found or parsed
+// Standard-library packages are the ones cells can use (yaegi's tables,
+// gopar's completing ones, gopar's Go-source packages), restricted to the
+// names cells get; gopar's and gonum's packages are documented in full. A package that cannot be found or parsed
 // is reported on stderr and left out.
 package main
 
@@ -24,10 +24,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
 	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/syscall"
+
+	"github.com/gopar/gopar/interp/gostd"
+	"github.com/gopar/gopar/interp/symbols/std"
 )
 
 // extra are the non-standard packages documented in full.
@@ -72,13 +77,32 @@ type listed struct {
 	Error      *struct{ Err string }
 }
 
+// mergeTables merges symbol tables, package by package.
+func mergeTables(tables []map[string]map[string]reflect.Value) map[string]map[string]reflect.Value {
+	out := map[string]map[string]reflect.Value{}
+	for _, t := range tables {
+		for key, syms := range t {
+			if out[key] == nil {
+				out[key] = map[string]reflect.Value{}
+			}
+			for n, v := range syms {
+				out[key][n] = v
+			}
+		}
+	}
+	return out
+}
+
 func main() {
 	out := flag.String("o", "docs.json.gz", "output file")
 	flag.Parse()
 
-	// Standard packages and the names yaegi exports from each.
+	// Standard packages and the names cells get from each: yaegi's tables,
+	// gopar's (interp/symbols/std), gopar's Go-source packages
+	// (interp/gostd).
 	allowed := map[string]map[string]bool{}
-	for key, syms := range stdlib.Symbols {
+	tables := []map[string]map[string]reflect.Value{stdlib.Symbols, std.Symbols, std.Instances, syscall.Symbols}
+	for key, syms := range mergeTables(tables) {
 		i := strings.LastIndex(key, "/")
 		if i < 0 || strings.Contains(key, ".") {
 			continue // "." and github.com/traefik/yaegi/stdlib/stdlib
@@ -92,6 +116,16 @@ func main() {
 			allowed[path] = names
 		} else {
 			allowed[path] = nil
+		}
+	}
+	for name, f := range gostd.Funcs() {
+		p := f.Package.Path
+		if !f.Package.Complement() {
+			allowed[p] = nil // all of it
+			continue
+		}
+		if allowed[p] != nil {
+			allowed[p][strings.TrimPrefix(name, p+".")] = true
 		}
 	}
 	var paths []string

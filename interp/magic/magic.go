@@ -21,6 +21,9 @@ import (
 type Magic struct {
 	// Line is the 1-based line of the cell the magic is on.
 	Line int
+	// EndLine is its last line: Line, except for a shell line continued
+	// with backslashes (see cellsyntax.Shell).
+	EndLine int
 	// Name is the magic's name without %: "time", "timeit", "threads", …;
 	// "!" for a shell line, "?" for a help line and "??" for a detailed
 	// help line.
@@ -73,7 +76,7 @@ func Parse(code string) (Cell, error) {
 	var c Cell
 	for _, ml := range cellsyntax.Magics(code) {
 		i := ml.Line - 1
-		m := Magic{Line: ml.Line, Name: ml.Name, Args: ml.Args}
+		m := Magic{Line: ml.Line, EndLine: ml.EndLine, Name: ml.Name, Args: ml.Args}
 		switch ml.Kind {
 		case cellsyntax.CellMagic:
 			if cellForm(ml.Name) == nil {
@@ -92,7 +95,9 @@ func Parse(code string) (Cell, error) {
 		default: // shell and help lines
 			c.Magics = append(c.Magics, m)
 		}
-		lines[i] = ""
+		for j := i; j < ml.EndLine; j++ {
+			lines[j] = ""
+		}
 	}
 	if c.CellMagic != nil && len(c.Magics) > 0 {
 		return Cell{}, fmt.Errorf("line %d: a %%%%%s cell cannot hold other magics, shell or help lines", c.Magics[0].Line, c.CellMagic.Name)

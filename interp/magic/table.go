@@ -86,7 +86,7 @@ func init() {
 		{name: "go",
 			line: &form{"%go get MODULE[@VERSION]", "fetch a module, or pin its version, for packages imported natively", goCommand}},
 		{name: "!", bare: true,
-			line: &form{"!cmd", "run a shell command (sh -c); output streams as it comes; the exit status is shown when not 0",
+			line: &form{"!cmd", "run a shell command (sh -c); a line ending with \\ goes on on the next; output streams as it comes; the exit status is shown when not 0",
 				func(ctx context.Context, m Magic, _ string, h Host) engine.ExecuteResult {
 					return shell(ctx, m.Args, h.Output())
 				}}},
