@@ -251,7 +251,12 @@ func TestNotebookHighPerformanceSeries(t *testing.T) {
 		if native, interp := atof(t, m[1]), atof(t, m[2]); interp < 5*native {
 			t.Errorf("%s: the native loop took %g ns per term, the interpreted one %g: was it compiled?", label, native, interp)
 		}
-		// pool.map over intervals on dist worker processes.
+		// pool.map over intervals on dist worker processes, which are
+		// processes of their own.
+		m = match(t, label, text, `worker 2 is process (\d+); the kernel is process (\d+)`)
+		if m[1] == m[2] {
+			t.Errorf("%s: worker 2 runs in the kernel's process %s", label, m[2])
+		}
 		m = match(t, label, text, `pool.map on worker processes: sum of (\d+) terms = ([0-9.]+) on 1 worker, ([0-9.]+) on 2 workers`)
 		ref := slowSeriesRef(1, atoi(t, m[1]))
 		closeTo(t, label+": pool.map on 1 worker process", atof(t, m[2]), ref, 1e-12)
