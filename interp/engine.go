@@ -80,19 +80,21 @@
 //
 // # The supervised engine
 //
-// The kernel runs the engine in a child process (engine/proc), so that a fatal error no recover stops (concurrent map
-// writes, a stack overflow, memory past %memlimit, a native loop that
-// ignores an interrupt) costs the running cell, which fails with
-// EngineCrashed, not the session. A new child then runs again, silently
-// and in order, the Restore of every earlier successful cell (restore.go):
-// imports, types, constants, functions and methods as written, %%native
-// cells from their cached plugins, magics that change state (%cd DIR,
-// %env X=Y, %threads N, %memlimit SIZE, %reset), and each variable
-// declared with its type and a zero value: the values are lost, and the
-// error names the variables. Whatever lived only in the process is gone:
-// goroutines, open files, commands, and dist's server and local workers,
-// with what %%everywhere defined on them (dist starts over). Options.Locate tells the supervisor where
-// a cell runs, for the error.
+// The kernel runs the engine in a child process (engine/proc), so that a
+// fatal error no recover stops (concurrent map writes, a stack overflow,
+// memory past %memlimit, a native loop that ignores an interrupt) costs the
+// running cell, which fails with EngineCrashed, not the session. A new child
+// then runs again, silently and in order, the Restore of every earlier
+// successful cell (restore.go): imports, types, constants, functions and
+// methods as written, %%native cells from their cached plugins, magics that
+// change state (%cd DIR, %env X=Y, %threads N, %memlimit SIZE, %reset), and
+// each variable declared with its type and a zero value: the values are
+// lost, and the error names the variables. Whatever lived only in the
+// process is gone: goroutines, open files, commands, and dist's server and
+// local workers with the variables sent to them (dist starts over;
+// %%everywhere cells are restored as such, so their definitions reach the
+// new workers). Options.Locate tells the supervisor where a cell runs, for
+// the error.
 //
 // # Limits of yaegi that remain
 //
