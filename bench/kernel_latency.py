@@ -34,11 +34,12 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from queue import Empty
+
+from kernels import execute, install_gopar
 
 
 def pct(values, p):
@@ -129,22 +130,7 @@ def stop(km, kc):
 
 
 def roundtrip(kc, code, want):
-    t0 = time.perf_counter()
-    msg_id = kc.execute(code)
-    while True:
-        reply = kc.get_shell_msg(timeout=30)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            break
-    result = None
-    while True:
-        msg = kc.get_iopub_msg(timeout=30)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "execute_result":
-            result = msg["content"]["data"].get("text/plain")
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    dt = time.perf_counter() - t0
+    dt, reply, result = execute(kc, code, timeout=30)
     if reply["content"]["status"] != "ok" or result != want:
         raise SystemExit("%r gave status %s, result %r (want %r)" % (code, reply["content"]["status"], result, want))
     return dt
@@ -160,9 +146,7 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="gopar-bench-")
     try:
-        data = os.path.join(tmp, "share", "jupyter")
-        subprocess.run([os.path.abspath(args.gopar), "install", "--prefix", tmp, "--name", "gopar-bench"],
-                       check=True, stdout=subprocess.DEVNULL)
+        data = install_gopar(args.gopar, tmp, "gopar-bench")
         ipk = os.path.join(data, "kernels", "ipykernel-bench")
         os.makedirs(ipk)
         with open(os.path.join(ipk, "kernel.json"), "w") as f:
@@ -174,10 +158,6 @@ def main():
             with open(os.path.join(fl, "kernel.json"), "w") as f:
                 json.dump({"argv": [os.path.abspath(args.floor), "{connection_file}"],
                            "display_name": "no-op kernel (bench)", "language": "toy"}, f)
-        os.environ["JUPYTER_PATH"] = data
-        os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
-        os.environ["JUPYTER_DATA_DIR"] = os.path.join(tmp, "data")
-        os.environ["JUPYTER_CONFIG_DIR"] = os.path.join(tmp, "config")
         os.environ["IPYTHONDIR"] = os.path.join(tmp, "ipython")
         os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
 
