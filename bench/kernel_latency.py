@@ -19,10 +19,11 @@ with jupyter_client:
     closes the request have arrived, --executes times after a warm-up,
     in alternating blocks.
 
-With --floor PATH (a build of kernel/testdata/echokernel: package kernel
-with an engine that does nothing), it also times that kernel's execute round
-trip, in the same alternating blocks: the part of the round trip that no
-engine can remove, here mostly the client's own work.
+With --floor PATH (go build -o PATH ./kernel/testdata/echokernel: package
+kernel around kernel/kerneltest's toy engine, in one process, with no
+engine process and no interpreter), it also times that kernel's execute
+round trip, in the same alternating blocks: the part of the round trip that
+no engine can remove, here mostly the client's own work.
 
 It prints a table and the ratios gopar/ipykernel. It exits non-zero only
 if a kernel fails to start or answers wrongly, never on the numbers.
@@ -141,7 +142,7 @@ def main():
     ap.add_argument("--gopar", required=True, help="the gopar binary to measure")
     ap.add_argument("--starts", type=int, default=7, help="kernel starts per kernel")
     ap.add_argument("--executes", type=int, default=200, help="measured executes per kernel")
-    ap.add_argument("--floor", help="an echokernel binary (go build ./kernel/testdata/echokernel) to time as the no-op floor")
+    ap.add_argument("--floor", help="an echokernel binary (go build -o PATH ./kernel/testdata/echokernel) to time as the no-op floor")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="gopar-bench-")

@@ -473,6 +473,34 @@ func TestFatalErrorRestoresDefinitions(t *testing.T) {
 	t.Logf("crash cell to reply: %v; death to ready (restart and replay of 2 cells): %v", took, ev.r.took)
 }
 
+func TestReadyCalledAtStartAndRestart(t *testing.T) {
+	ready := make(chan int, 10)
+	f := start(t, func(c *Config) { c.Ready = func(pid int) { ready <- pid } })
+	wantReady := func(want int) {
+		t.Helper()
+		select {
+		case pid := <-ready:
+			if pid != want {
+				t.Errorf("Ready(%d), want the ready child's pid %d", pid, want)
+			}
+		case <-time.After(waitLimit):
+			t.Fatal("Ready not called")
+		}
+	}
+	wantReady(f.e.PID())
+	f.mustRun(t, 1, "def f")
+	if res, _ := f.run(context.Background(), 2, "fatal"); res.Err == nil || res.Err.Kind != engine.EngineCrashed {
+		t.Fatalf("fatal: %v, want an EngineCrashed error", res.Err)
+	}
+	ev := f.waitReady(t)
+	wantReady(ev.pid)
+	select {
+	case pid := <-ready:
+		t.Errorf("Ready(%d) called again without a restart", pid)
+	default:
+	}
+}
+
 func TestStackOverflow(t *testing.T) {
 	f := start(t, func(c *Config) { c.MemLimit = -1 })
 	res, _ := f.run(context.Background(), 1, "stackoverflow")
