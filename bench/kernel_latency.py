@@ -19,10 +19,11 @@ with jupyter_client:
     closes the request have arrived, --executes times after a warm-up,
     in alternating blocks.
 
-With --floor PATH (a build of kernel/testdata/echokernel: package kernel
-with an engine that does nothing), it also times that kernel's execute round
-trip, in the same alternating blocks: the part of the round trip that no
-engine can remove, here mostly the client's own work.
+With --floor PATH (go build -o PATH ./kernel/testdata/echokernel: package
+kernel around kernel/kerneltest's toy engine, in one process, with no
+engine process and no interpreter), it also times that kernel's execute
+round trip, in the same alternating blocks: the part of the round trip that
+no engine can remove, here mostly the client's own work.
 
 It prints a table and the ratios gopar/ipykernel. It exits non-zero only
 if a kernel fails to start or answers wrongly, never on the numbers.
@@ -34,11 +35,12 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from queue import Empty
+
+from kernels import execute, install_gopar
 
 
 def pct(values, p):
@@ -129,22 +131,7 @@ def stop(km, kc):
 
 
 def roundtrip(kc, code, want):
-    t0 = time.perf_counter()
-    msg_id = kc.execute(code)
-    while True:
-        reply = kc.get_shell_msg(timeout=30)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            break
-    result = None
-    while True:
-        msg = kc.get_iopub_msg(timeout=30)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "execute_result":
-            result = msg["content"]["data"].get("text/plain")
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    dt = time.perf_counter() - t0
+    dt, reply, result = execute(kc, code, timeout=30)
     if reply["content"]["status"] != "ok" or result != want:
         raise SystemExit("%r gave status %s, result %r (want %r)" % (code, reply["content"]["status"], result, want))
     return dt
@@ -155,14 +142,12 @@ def main():
     ap.add_argument("--gopar", required=True, help="the gopar binary to measure")
     ap.add_argument("--starts", type=int, default=7, help="kernel starts per kernel")
     ap.add_argument("--executes", type=int, default=200, help="measured executes per kernel")
-    ap.add_argument("--floor", help="an echokernel binary (go build ./kernel/testdata/echokernel) to time as the no-op floor")
+    ap.add_argument("--floor", help="an echokernel binary (go build -o PATH ./kernel/testdata/echokernel) to time as the no-op floor")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="gopar-bench-")
     try:
-        data = os.path.join(tmp, "share", "jupyter")
-        subprocess.run([os.path.abspath(args.gopar), "install", "--prefix", tmp, "--name", "gopar-bench"],
-                       check=True, stdout=subprocess.DEVNULL)
+        data = install_gopar(args.gopar, tmp, "gopar-bench")
         ipk = os.path.join(data, "kernels", "ipykernel-bench")
         os.makedirs(ipk)
         with open(os.path.join(ipk, "kernel.json"), "w") as f:
@@ -174,10 +159,6 @@ def main():
             with open(os.path.join(fl, "kernel.json"), "w") as f:
                 json.dump({"argv": [os.path.abspath(args.floor), "{connection_file}"],
                            "display_name": "no-op kernel (bench)", "language": "toy"}, f)
-        os.environ["JUPYTER_PATH"] = data
-        os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
-        os.environ["JUPYTER_DATA_DIR"] = os.path.join(tmp, "data")
-        os.environ["JUPYTER_CONFIG_DIR"] = os.path.join(tmp, "config")
         os.environ["IPYTHONDIR"] = os.path.join(tmp, "ipython")
         os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
 

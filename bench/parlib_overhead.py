@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 
+from kernels import execute, install_gopar
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -45,20 +47,7 @@ class KernelSide:
         self.code = cell_code(n, threads)
 
     def run(self):
-        msg_id = self.kc.execute(self.code)
-        while True:
-            reply = self.kc.get_shell_msg(timeout=600)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        result = None
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=600)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "execute_result":
-                result = msg["content"]["data"]["text/plain"]
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                break
+        _, reply, result = execute(self.kc, self.code, timeout=600)
         if reply["content"]["status"] != "ok" or result is None:
             raise SystemExit("the cell failed: %s" % reply["content"])
         secs, s = json.loads(result).split()
@@ -118,12 +107,7 @@ def main():
     try:
         exe = os.path.join(tmp, "parlibseries")
         subprocess.run(["go", "build", "-o", exe, "./bench/parlibseries"], check=True, cwd=os.path.dirname(HERE))
-        subprocess.run([gopar, "install", "--prefix", tmp, "--name", "gopar-overhead"], check=True,
-                       stdout=subprocess.DEVNULL)
-        os.environ["JUPYTER_PATH"] = os.path.join(tmp, "share", "jupyter")
-        os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
-        os.environ["JUPYTER_DATA_DIR"] = os.path.join(tmp, "data")
-        os.environ["JUPYTER_CONFIG_DIR"] = os.path.join(tmp, "config")
+        install_gopar(gopar, tmp, "gopar-overhead")
         kernel = KernelSide(n, args.threads)
         sides = [("cell", kernel), ("run", RunSide(gopar, tmp, n, args.threads)),
                  ("compiled", CompiledSide(exe, n, args.threads))]

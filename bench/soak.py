@@ -29,10 +29,11 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from kernels import execute, install_gopar
 
 
 def pct(values, p):
@@ -52,22 +53,7 @@ def rss(pid):
 
 def roundtrip(kc, code):
     """Run code; return (seconds, text/plain result)."""
-    t0 = time.perf_counter()
-    msg_id = kc.execute(code)
-    while True:
-        reply = kc.get_shell_msg(timeout=120)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            break
-    result = None
-    while True:
-        msg = kc.get_iopub_msg(timeout=120)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "execute_result":
-            result = msg["content"]["data"].get("text/plain")
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    dt = time.perf_counter() - t0
+    dt, reply, result = execute(kc, code, timeout=120)
     if reply["content"]["status"] != "ok":
         c = reply["content"]
         raise SystemExit("%r failed: %s: %s" % (code, c.get("ename"), c.get("evalue")))
@@ -107,12 +93,7 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="gopar-soak-")
     try:
-        subprocess.run([os.path.abspath(args.gopar), "install", "--prefix", tmp, "--name", "gopar-soak"],
-                       check=True, stdout=subprocess.DEVNULL)
-        os.environ["JUPYTER_PATH"] = os.path.join(tmp, "share", "jupyter")
-        os.environ["JUPYTER_RUNTIME_DIR"] = os.path.join(tmp, "runtime")
-        os.environ["JUPYTER_DATA_DIR"] = os.path.join(tmp, "data")
-        os.environ["JUPYTER_CONFIG_DIR"] = os.path.join(tmp, "config")
+        install_gopar(args.gopar, tmp, "gopar-soak")
         km, kc = start_new_kernel(kernel_name="gopar-soak")
         try:
             probe = Probe(km, kc)

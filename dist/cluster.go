@@ -218,12 +218,10 @@ func (c *Cluster) Connect(url string) error {
 	}
 	c.startMu.Lock()
 	defer c.startMu.Unlock()
-	c.mu.Lock()
-	started, closed := c.started, c.closed
-	c.mu.Unlock()
+	started, err := c.running()
 	switch {
-	case closed:
-		return ErrClosed
+	case err != nil:
+		return err
 	case started && c.url == url && c.srv == nil:
 		return nil
 	case started:
@@ -240,30 +238,29 @@ func (c *Cluster) start() error {
 	if inWorker.Load() {
 		return errInWorker
 	}
-	c.mu.Lock()
-	started, closed := c.started, c.closed
-	c.mu.Unlock()
-	if closed {
-		return ErrClosed
-	}
-	if started {
-		return nil
+	if started, err := c.running(); err != nil || started {
+		return err
 	}
 	c.startMu.Lock()
 	defer c.startMu.Unlock()
 	return c.startLocked()
 }
 
+// running reports whether the cluster has started, or ErrClosed once it
+// is closed.
+func (c *Cluster) running() (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false, ErrClosed
+	}
+	return c.started, nil
+}
+
 // startLocked starts the cluster (startMu held).
 func (c *Cluster) startLocked() error {
-	c.mu.Lock()
-	started, closed := c.started, c.closed
-	c.mu.Unlock()
-	if closed {
-		return ErrClosed
-	}
-	if started {
-		return nil
+	if started, err := c.running(); err != nil || started {
+		return err
 	}
 	if !validPrefix(c.prefix()) {
 		return fmt.Errorf("dist: invalid subject prefix %q", c.prefix())

@@ -62,27 +62,22 @@ func convert(v reflect.Value, t reflect.Type, depth int) (reflect.Value, error) 
 		return v.Convert(t), nil
 	}
 	switch t.Kind() {
-	case reflect.Slice:
+	case reflect.Slice, reflect.Array:
 		if vt.Kind() != reflect.Slice && vt.Kind() != reflect.Array {
 			return fail()
 		}
-		if vt.Kind() == reflect.Slice && v.IsNil() {
-			return reflect.Zero(t), nil
-		}
-		out := reflect.MakeSlice(t, v.Len(), v.Len())
-		for i := 0; i < v.Len(); i++ {
-			x, err := convert(v.Index(i), t.Elem(), depth+1)
-			if err != nil {
-				return reflect.Value{}, fmt.Errorf("[%d]: %w", i, err)
+		var out reflect.Value
+		if t.Kind() == reflect.Slice {
+			if vt.Kind() == reflect.Slice && v.IsNil() {
+				return reflect.Zero(t), nil
 			}
-			out.Index(i).Set(x)
+			out = reflect.MakeSlice(t, v.Len(), v.Len())
+		} else {
+			if v.Len() != t.Len() {
+				return fail()
+			}
+			out = reflect.New(t).Elem()
 		}
-		return out, nil
-	case reflect.Array:
-		if (vt.Kind() != reflect.Slice && vt.Kind() != reflect.Array) || v.Len() != t.Len() {
-			return fail()
-		}
-		out := reflect.New(t).Elem()
 		for i := 0; i < v.Len(); i++ {
 			x, err := convert(v.Index(i), t.Elem(), depth+1)
 			if err != nil {

@@ -27,8 +27,10 @@
 // they run with GOMAXPROCS=1 (Cluster.Threads), as Julia's workers run one
 // thread, so that n workers use n cores. They die with the engine process
 // (on Linux at once, elsewhere when the master's heartbeats stop): when the
-// engine restarts, the workers, what %%everywhere defined on them and the
-// server are gone, and dist starts over.
+// engine restarts, the workers, the variables sent to them and the server
+// are gone, and dist starts over; the definitions of %%everywhere cells
+// come back with the notebook's other definitions, here and on the workers
+// that the new engine starts.
 //
 // Connect uses an existing NATS server or cluster instead. Workers on other
 // machines then join with

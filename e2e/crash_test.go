@@ -91,6 +91,10 @@ func checkCrash(t *testing.T, c kernelCase, first string) {
 	if c.str("add") != "5" {
 		t.Errorf("add(2, 3) after the crash gave %q, want 5 (add defined before the crash must be restored): %s", c.str("add"), errorText(c.obj("add_reply")))
 	}
+	// The script runs the dist part in its first case, concurrent-map-writes.
+	if c.name() == "concurrent-map-writes" && !strings.Contains(c.str("pmap"), "[9] <nil>") {
+		t.Errorf("dist.Pmap of a function defined with %%%%everywhere before the crash gave %q, want [9] <nil> (the definition must reach the new engine's workers)", c.str("pmap"))
+	}
 	if v := c.str("lost_var"); !strings.Contains(text, v) {
 		t.Errorf("the error does not list the lost variable %s:\n%s", v, text)
 	}

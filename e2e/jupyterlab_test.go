@@ -3,19 +3,15 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image/png"
-	"io"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +19,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -148,75 +143,18 @@ func pruneLabBuilds(t *testing.T, root, keep string) {
 	}
 }
 
-// startLabServer starts serve_lab.py on 127.0.0.1 with a random token,
-// serving dir, in env, and returns once it says it is running and knows
-// the gopar kernel. The server is stopped when the test ends.
+// startLabServer starts serve_lab.py with the frontend build, serving dir,
+// in env, as startJupyterServer does.
 func startLabServer(t *testing.T, env []string, build, dir string) *notebookServer {
 	t.Helper()
-	tok := make([]byte, 24)
-	if _, err := rand.Read(tok); err != nil {
-		t.Fatal(err)
-	}
-	s := &notebookServer{token: hex.EncodeToString(tok), done: make(chan struct{}), log: new(syncBuffer)}
-	port := freePort(t)
-	s.base = fmt.Sprintf("http://127.0.0.1:%d", port)
-	s.cmd = exec.Command(python, filepath.Join(labDir, "serve_lab.py"),
-		"--build", build, "--state", t.TempDir(),
-		"--ip=127.0.0.1", "--port="+strconv.Itoa(port), "--port-retries=0",
-		"--ServerApp.token="+s.token, "--ServerApp.root_dir="+dir,
-		"--no-browser", "--allow-root")
-	s.cmd.Env = env
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	pr, pw := io.Pipe()
-	s.cmd.Stdout, s.cmd.Stderr = pw, pw
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("starting serve_lab.py: %v", err)
-	}
-	go func() {
-		s.cmd.Wait()
-		pw.Close()
-		close(s.done)
-	}()
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		said := false
-		for sc.Scan() {
-			line := sc.Text()
-			s.log.Write([]byte(strings.ReplaceAll(line, s.token, "TOKEN") + "\n"))
-			if !said && strings.Contains(line, "is running at") {
-				said = true
-				close(ready)
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	t.Cleanup(func() { s.stop(t) })
-
-	select {
-	case <-ready:
-	case <-s.done:
-		t.Fatalf("the JupyterLab server exited at start:\n%s", s.log)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the JupyterLab server did not start within 60s:\n%s", s.log)
-	}
-	req, _ := http.NewRequest("GET", s.base+"/api/kernelspecs", nil)
-	req.Header.Set("Authorization", "token "+s.token)
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatalf("the JupyterLab server does not answer: %v\n%s", err, s.log)
-	}
-	defer resp.Body.Close()
-	var specs struct {
-		Kernelspecs map[string]json.RawMessage `json:"kernelspecs"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&specs); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /api/kernelspecs: %s, %v", resp.Status, err)
-	}
-	if _, ok := specs.Kernelspecs["gopar"]; !ok {
-		t.Fatalf("the JupyterLab server does not know the gopar kernel; it has %v", keys(specs.Kernelspecs))
-	}
-	return s
+	state := t.TempDir()
+	return startJupyterServer(t, "the JupyterLab server", env, func(port int, token string) []string {
+		return []string{filepath.Join(labDir, "serve_lab.py"),
+			"--build", build, "--state", state,
+			"--ip=127.0.0.1", "--port=" + strconv.Itoa(port), "--port-retries=0",
+			"--ServerApp.token=" + token, "--ServerApp.root_dir=" + dir,
+			"--no-browser", "--allow-root"}
+	})
 }
 
 // labImage is an <img> as Lab rendered it.
@@ -288,40 +226,16 @@ type labResult struct {
 // failed step fails the test, with the report's error and the server's log.
 func runLab(t *testing.T, srv *notebookServer, env []string, command, notebook, shot string) *labResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, filepath.Join(labDir, "lab.py"), command, srv.base, srv.token, notebook, shot)
-	cmd.Env = env
-	// The driver, chromedriver and Chromium share a process group, killed
-	// whole on a timeout.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var o, e syncBuffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	runErr := cmd.Run()
-	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // leftovers, if any
-	}
-	var res *labResult
-	for _, line := range strings.Split(o.String(), "\n") {
-		if rest, ok := strings.CutPrefix(line, "GOPAR-LAB "); ok {
-			res = new(labResult)
-			if err := json.Unmarshal([]byte(rest), res); err != nil {
-				t.Fatalf("bad output from lab.py: %v", err)
-			}
-		}
-	}
-	if res == nil {
-		t.Fatalf("lab.py %s %s reported nothing (%v):\n%s\n%s", command, notebook, runErr, o.String(), e.String())
-	}
+	res := new(labResult)
+	stderr, runErr := runDriver(t, env, 12*time.Minute, "lab.py "+command+" "+notebook, "GOPAR-LAB ", res,
+		filepath.Join(labDir, "lab.py"), command, srv.base, srv.token, notebook, shot)
 	t.Logf("screenshot: %s", shot)
 	t.Logf("steps (seconds since the browser started): %v", res.Steps)
 	for _, be := range res.BrowserErrors {
 		t.Errorf("browser console error: %s", be)
 	}
 	if !res.OK || runErr != nil {
-		t.Fatalf("lab.py %s %s failed (%v): %s\n%s", command, notebook, runErr, res.Error, e.String())
+		t.Fatalf("lab.py %s %s failed (%v): %s\n%s", command, notebook, runErr, res.Error, stderr)
 	}
 	checkScreenshot(t, shot, res.ScreenshotError)
 	return res
@@ -340,27 +254,10 @@ func TestJupyterLab(t *testing.T) {
 	requireTools(t, jupyterClient, jupyterServer, jupyterlabServer, node, npm, selenium, chromium, chromedriver)
 	build := labBuild(t)
 
-	env := jupyterEnv(t)
-	home := t.TempDir()
-	// Chromium and the server keep their state under HOME: keep it out of
-	// the user's. The kernels inherit GOPAR_QUICK from the server.
-	env = append(env, "HOME="+home, "IPYTHONDIR="+filepath.Join(home, ".ipython"),
-		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
-		quickEnv)
-	kernelBin := ""
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "JUPYTER_PATH="); ok {
-			kernelBin = filepath.Join(v, "kernels", "gopar", "gopar")
-		}
-	}
-	artifacts := os.Getenv("GOPAR_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	artifacts, _ = filepath.Abs(artifacts)
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// The kernels inherit GOPAR_QUICK from the server.
+	env, kernelBin := browserEnv(t)
+	env = append(env, quickEnv)
+	artifacts := artifactsDir(t)
 
 	// The notebooks, without the metadata that names their kernel and
 	// language: Lab then asks which kernel to use, and lab.py picks
@@ -377,12 +274,7 @@ func TestJupyterLab(t *testing.T) {
 
 	srv := startLabServer(t, env, build, nbDir)
 	t.Logf("JupyterLab server up after %v", time.Since(start).Round(time.Millisecond))
-	defer func() {
-		os.WriteFile(filepath.Join(artifacts, "lab-server.log"), []byte(srv.log.String()), 0o644)
-		if t.Failed() {
-			t.Logf("JupyterLab server log:\n%s", srv.log)
-		}
-	}()
+	defer srv.saveLog(t, filepath.Join(artifacts, "lab-server.log"))
 
 	bars := 0
 	for _, p := range paths {
@@ -407,15 +299,7 @@ func TestJupyterLab(t *testing.T) {
 	})
 
 	// The server stops its kernels when it stops.
-	srv.stop(t)
-	if kernelBin != "" {
-		if pids := kernelPIDs(kernelBin); len(pids) > 0 {
-			t.Errorf("gopar kernels %v still running after the JupyterLab server stopped", pids)
-			for _, pid := range pids {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	}
+	srv.stopWithKernels(t, kernelBin)
 	t.Logf("JupyterLab test took %v", time.Since(start).Round(time.Millisecond))
 }
 

@@ -97,6 +97,21 @@ func nativeEnv(t *testing.T, extra ...string) []string {
 	return append(append(os.Environ(), "GOPAR_NATIVE_CACHE="+t.TempDir()), extra...)
 }
 
+// pluginGoMod returns the go.mod of the one plugin workspace in the cache
+// that env's last variable, GOPAR_NATIVE_CACHE, names.
+func pluginGoMod(t *testing.T, env []string) []byte {
+	t.Helper()
+	mods, _ := filepath.Glob(filepath.Join(env[len(env)-1][len("GOPAR_NATIVE_CACHE="):], "*", "go.mod"))
+	if len(mods) != 1 {
+		t.Fatalf("plugin workspaces: %q; want one", mods)
+	}
+	data, err := os.ReadFile(mods[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // moduleRoot is the root of gopar's module: the parent of e2e.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
@@ -128,14 +143,7 @@ func TestNativeCellsFromACheckout(t *testing.T) {
 	checkNativeAvailable(t, bin, env)
 	runNativeNotebook(t, bin, env)
 	// The plugins' module replaced gopar by the checkout.
-	mods, _ := filepath.Glob(filepath.Join(env[len(env)-1][len("GOPAR_NATIVE_CACHE="):], "*", "go.mod"))
-	if len(mods) != 1 {
-		t.Fatalf("plugin workspaces: %q; want one", mods)
-	}
-	data, err := os.ReadFile(mods[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := pluginGoMod(t, env)
 	// One replace is written "replace x => y" or in a block, as the go
 	// command last formatted the file.
 	replaced := regexp.MustCompile(`(?m)^(replace\s+|\s+)github\.com/gopar/gopar => ` + regexp.QuoteMeta(moduleRoot(t)) + `$`)
@@ -235,14 +243,7 @@ func TestNativeCellsFromAnInstalledVersion(t *testing.T) {
 	runNativeNotebook(t, bin, env)
 	// The plugins' module required gopar at that version, from the
 	// module cache, not a source tree.
-	mods, _ := filepath.Glob(filepath.Join(env[len(env)-1][len("GOPAR_NATIVE_CACHE="):], "*", "go.mod"))
-	if len(mods) != 1 {
-		t.Fatalf("plugin workspaces: %q; want one", mods)
-	}
-	data, err := os.ReadFile(mods[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := pluginGoMod(t, env)
 	if !strings.Contains(string(data), "\tgithub.com/gopar/gopar "+version+"\n") || strings.Contains(string(data), "github.com/gopar/gopar =>") {
 		t.Errorf("the plugins' go.mod:\n%s\nwant github.com/gopar/gopar %s required, not replaced", data, version)
 	}

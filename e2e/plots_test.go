@@ -128,33 +128,7 @@ func TestPlotsNbconvertHTML(t *testing.T) {
 		page = page[i:]
 	}
 
-	// Both plots (the line plot and the speed-up plot) are inline images,
-	// and every inline image decodes.
-	imgs := dataImageRE.FindAllStringSubmatch(page, -1)
-	var plots []string
-	for _, m := range imgs {
-		size := checkImage(t, m[1], m[2])
-		alt := ""
-		if a := altRE.FindStringSubmatch(m[0]); a != nil {
-			alt = html.UnescapeString(a[1])
-		}
-		plots = append(plots, fmt.Sprintf("%s (%s)", alt, size))
-	}
-	t.Logf("inline images: %q", plots)
-	if len(imgs) < 2 {
-		t.Fatalf("HTML export holds %d inline images, want the 2 plots", len(imgs))
-	}
-	// Both are PNGs drawn at twice the size the page shows them at.
-	twice := 0
-	for _, m := range imgs {
-		w := widthAttrRE.FindStringSubmatch(m[0])
-		if m[1] == "image/png" && w != nil && strings.HasPrefix(checkImage(t, m[1], m[2]), "PNG "+strconv.Itoa(2*atoi(t, w[1]))+"x") {
-			twice++
-		}
-	}
-	if twice < 2 {
-		t.Errorf("%d inline PNGs of twice their shown width, want the 2 plots: %q", twice, plots)
-	}
+	checkPlotImages(t, page, "HTML export")
 
 	// The table, the progress bar's final state and the cell's printout.
 	for _, want := range []string{
@@ -172,6 +146,56 @@ func TestPlotsNbconvertHTML(t *testing.T) {
 			t.Errorf("HTML export holds error output (%q)", bad)
 		}
 	}
+}
+
+// checkPlotImages checks the plots of testdata/plots.ipynb in an HTML page
+// (what names it): both plots (the line plot and the speed-up plot) are
+// inline images that decode, PNGs drawn at twice the width the page shows
+// them at.
+func checkPlotImages(t *testing.T, page, what string) {
+	t.Helper()
+	// Both plots (the line plot and the speed-up plot) are inline images,
+	// and every inline image decodes.
+	imgs := dataImageRE.FindAllStringSubmatch(page, -1)
+	var plots []string
+	for _, m := range imgs {
+		size := checkImage(t, m[1], m[2])
+		alt := ""
+		if a := altRE.FindStringSubmatch(m[0]); a != nil {
+			alt = html.UnescapeString(a[1])
+		}
+		plots = append(plots, fmt.Sprintf("%s (%s)", alt, size))
+	}
+	t.Logf("inline images: %q", plots)
+	if len(imgs) < 2 {
+		t.Fatalf("%s holds %d inline images, want the 2 plots", what, len(imgs))
+	}
+	// Both are PNGs drawn at twice the size the page shows them at.
+	twice := 0
+	for _, m := range imgs {
+		w := widthAttrRE.FindStringSubmatch(m[0])
+		if m[1] == "image/png" && w != nil && strings.HasPrefix(checkImage(t, m[1], m[2]), "PNG "+strconv.Itoa(2*atoi(t, w[1]))+"x") {
+			twice++
+		}
+	}
+	if twice < 2 {
+		t.Errorf("%s: %d inline PNGs of twice their shown width, want the 2 plots: %q", what, twice, plots)
+	}
+}
+
+// TestPlotsRunHTML: gopar run's HTML report shows the plots as the
+// notebook frontends do, each PNG at the CSS size its metadata gives.
+func TestPlotsRunHTML(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "plots.html")
+	if _, errOut, code := gopar(t, nil, "run", filepath.Join("testdata", "plots.ipynb"), "-o", filepath.Join(dir, "plots.out.ipynb"), "--html", page, "-q"); code != 0 {
+		t.Fatalf("gopar run: exit %d\n%s", code, errOut)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlotImages(t, string(b), "gopar run --html")
 }
 
 // probeMessage is one iopub message as testdata/progress_probe.py prints it.

@@ -1,6 +1,8 @@
 // Package interp is gopar's Go engine: it wraps the yaegi interpreter so
 // that notebook cells behave like Go typed at a REPL. *Engine implements
-// engine.Engine and engine.IdleInterrupter; New creates one.
+// engine.Engine and engine.IdleInterrupter; New creates one. The kernel
+// runs it in a supervised child process (see The supervised engine,
+// below).
 //
 // What a cell may do:
 //
@@ -12,11 +14,19 @@
 //     declared below it, a variable's initialiser a function declared below
 //     it; statements run in order, after the declarations they use (see
 //     order.go);
-//   - use the standard library of the Go gopar is built with (yaegi's
-//     tables, Go 1.22's, completed by gopar's: see stdlib.go), parlib,
-//     display, plot, plotter, plotutil, vg, vgimg, vgsvg, draw and mat
-//     without an import line; importing a package twice is harmless; an
-//     import hides an earlier cell's variable of the package's name;
+//   - use without an import line the standard library of the Go gopar is
+//     built with (yaegi's tables, Go 1.22's, completed by gopar's: see
+//     stdlib.go; where names clash the common package wins, rand is
+//     math/rand), gopar's parlib, display and dist (work on worker
+//     processes: dist.AddProcs, dist.Pmap…), and gonum's plot, plotter,
+//     plotutil, vg, vgimg, vgsvg, draw, font and mat (imports.go
+//     autoImports); importing a package twice is harmless; an import hides
+//     an earlier cell's variable of the package's name;
+//   - import any other package, and run %%native cells: both are compiled
+//     by the Go toolchain into plugins and loaded (native_cells.go, package
+//     native); interpreted cells call a native cell's functions, and see
+//     its redefinitions; without a toolchain, %%native cells run
+//     interpreted;
 //   - use the generic standard library: slices, maps, cmp and iter are
 //     gopar's own Go source (package gostd), with signatures the
 //     interpreter infers, sorting in compiled code; the engine writes the
@@ -31,10 +41,10 @@
 //     (%reset);
 //   - rely on Go 1.22 loops: per-iteration loop variables (closures made in
 //     a loop keep their iteration's variables, also when handed to compiled
-//     code such as parlib.Spawn; `i := i` copies still work), range over an
-//     integer, range over an iterator function (a cell's, the standard
-//     library's, or a value of an iterator type the engine can see; the
-//     body may break, continue and return);
+//     code such as parlib.Spawn), range over an integer, range over an
+//     iterator function (a cell's, the standard library's, or a value of an
+//     iterator type the engine can see; the body may break, continue and
+//     return);
 //   - use min, max and clear, and generic functions at the top level of a
 //     cell (x := Sum(xs); the engine declares x with the type the
 //     interpreter infers inside a function);
@@ -43,9 +53,21 @@
 //   - print with fmt, println, os.Stdout/os.Stderr and log, from the cell,
 //     its goroutines and compiled code (the engine swaps os.Stdout,
 //     os.Stderr and the standard logger for pipes while it lives; file
-//     descriptors 1 and 2 are left alone); read os.Stdin and fmt.Scan input
-//     through the frontend, what the cell printed on the line before being
-//     the input's prompt (prompt.go);
+//     descriptors 1 and 2 are left alone; a cell that closes os.Stdout
+//     closes a duplicate, which the next cell replaces); read os.Stdin and fmt.Scan input through
+//     the frontend, what the cell printed on the line before being the
+//     input's prompt (prompt.go). Goroutines may print after their cell
+//     has ended: their output shows under the latest cell. What goroutines
+//     of earlier cells print through fmt, print, println and log has a
+//     budget of its own, 256 KB per cell (output.go bgLimit), past which it
+//     is dropped after one notice naming the cell that started them, so
+//     that the running cell keeps its share of the kernel's 2 MB per cell;
+//   - start commands with exec.Command or exec.CommandContext: each runs in
+//     a process group of its own (internal/pgroup), killed whole, with what
+//     it started, when its cell is interrupted or times out; a command
+//     still running when its cell ends normally lives on, until the
+//     engine's process ends (engine/proc ends it then). Shell lines (!cmd) also run in a process group
+//     of their own, which an interrupt stops (package magic);
 //   - be interrupted (context cancelled, or InterruptIdle while no cell
 //     runs): interpreted code, channel operations, time.Sleep and parlib
 //     calls stop within a second; code of an interrupted cell never resumes,
@@ -54,46 +76,65 @@
 //     deferred calls run). Code blocked in compiled code (I/O, a mutex)
 //     cannot be stopped: the next cell runs anyway, with a note saying
 //     where it is blocked; if that call returns, the rest of its statement
-//     may run;
-//   - survive a restart of the engine's process: each cell's Restore
-//     defines again what it defined (variables with zero values), and
-//     Options.Locate tells a supervisor where a cell runs.
+//     may run. A native loop stops if it calls parlib.CheckCanceled.
 //
-// yaegi limits that remain, and how they show: generic type inference is
-// weak, and where the engine cannot see the arguments' types (a method's
-// result) the CompileError suggests explicit type arguments; gopar's
-// slices and maps functions take []E and map[K]V where Go's take S ~[]E and
-// M ~map[K]V, so they return []E, not a named slice type; a few generic
-// functions and types of compiled packages (atomic.Pointer, unique, weak,
-// sql.Null, runtime.AddCleanup) are not available, and the error says what
-// to use; range over an integer of a type the engine cannot see, or over
-// an iterator whose type it cannot see, or whose body jumps to a label
-// outside it or defers, gives an UnsupportedError with the rewrite to use;
-// every call of an interpreted function costs about a microsecond
-// (slices.SortFunc of 10^5 elements takes seconds; slices.Sort sorts in
-// compiled code); methods of cell-defined types are invisible to
-// compiled code except through the interfaces yaegi wraps (fmt.Stringer,
-// error, ...), so a result's display methods (HTML, Markdown, SVG, PNG, ...)
-// are called by the engine; a method's signature cannot change, nor can a
-// type's shape; methods of generic types are not redefined; os.Exit and
-// log.Fatal panic instead of exiting.
+// # The supervised engine
 //
-// Reading the code: engine.go is the public API (New, Execute, Close,
-// InterruptIdle, and Complete/Inspect/IsComplete); host.go what magics and
-// completion see of the engine; state.go the interpreter and what the
-// engine knows of it; runtime.go package __gopar, which rewritten cells
-// call. A cell goes through execution.go (the pipeline; cell.go splits it
-// into units, order.go orders them), imports.go, decls.go, funcs.go and
-// define.go (top-level :=), each unit rewritten by rewrite.go and
-// rewrite_loops.go and evaluated by eval.go (which also handles
-// interrupts); restore.go says what a cell defined, for a restart, and what
-// a failed cell failed to define; errors.go words failures, result.go
-// renders the result, output.go captures stdout and stderr, prompt.go
-// makes stdout's last line the prompt of an input; stdlib.go and the
-// packages gostd and symbols/std make the standard library.
-// yaegi_internals.go holds every access to yaegi's unexported fields.
-// WORKAROUNDS.md maps each workaround of yaegi's limits to its reason and
-// the test that pins it.
+// The kernel runs the engine in a child process (engine/proc), so that a
+// fatal error no recover stops (concurrent map writes, a stack overflow,
+// memory past %memlimit, a native loop that ignores an interrupt) costs the
+// running cell, which fails with EngineCrashed, not the session. A new child
+// then runs again, silently and in order, the Restore of every earlier
+// successful cell (restore.go): imports, types, constants, functions and
+// methods as written, %%native cells from their cached plugins, magics that
+// change state (%cd DIR, %env X=Y, %threads N, %memlimit SIZE, %reset), and
+// each variable declared with its type and a zero value: the values are
+// lost, and the error names the variables. Whatever lived only in the
+// process is gone: goroutines, open files, commands, and dist's server and
+// local workers with the variables sent to them (dist starts over;
+// %%everywhere cells are restored as such, so their definitions reach the
+// new workers). Options.Locate tells the supervisor where a cell runs, for
+// the error.
+//
+// # Limits of yaegi that remain
+//
+// How they show: generic type inference is weak, and where the engine cannot
+// see the arguments' types (a method's result) the CompileError suggests
+// explicit type arguments; gopar's slices and maps functions take []E and
+// map[K]V where Go's take S ~[]E and M ~map[K]V, so they return []E, not a
+// named slice type; a few generic functions and types of compiled packages
+// (atomic.Pointer, unique, weak, sql.Null, runtime.AddCleanup) are not
+// available, and the error says what to use; range over an integer of a type
+// the engine cannot see, or over an iterator whose type it cannot see, or
+// whose body jumps to a label outside it or defers, gives an
+// UnsupportedError with the rewrite to use; every call of an interpreted
+// function costs about a microsecond (slices.SortFunc of 10^5 elements takes
+// seconds; slices.Sort sorts in compiled code); methods of cell-defined
+// types are invisible to compiled code except through the interfaces yaegi
+// wraps (fmt.Stringer, error, ...), so a result's display methods (HTML,
+// Markdown, SVG, PNG, ...) are called by the engine; a method's signature
+// cannot change, nor can a type's shape; methods of generic types are not
+// redefined; os.Exit and log.Fatal panic instead of exiting.
+//
+// # Reading the code
+//
+// engine.go is the public API (New, Execute, Close, InterruptIdle, and
+// Complete/Inspect/IsComplete); host.go what magics and completion see of
+// the engine; state.go the interpreter and what the engine knows of it;
+// runtime.go package __gopar, which rewritten cells call, and the overrides
+// of os.Exit, time.Sleep, fmt's print functions and os/exec's Command. A
+// cell goes through execution.go (the pipeline; cell.go splits it into
+// units, order.go orders them), imports.go, decls.go, funcs.go and define.go
+// (top-level :=), each unit rewritten by rewrite.go and rewrite_loops.go and
+// evaluated by eval.go (which also handles interrupts); restore.go says what
+// a cell defined, for a restart, and what a failed cell failed to define;
+// errors.go words failures, result.go renders the result, output.go captures
+// stdout and stderr, prompt.go makes stdout's last line the prompt of an
+// input; stdlib.go and the packages gostd and symbols/std make the standard
+// library; native_cells.go loads native code; dist_host.go is the engine of
+// a dist worker. yaegi_internals.go holds every access to yaegi's unexported
+// fields. WORKAROUNDS.md maps each workaround of yaegi's limits to its
+// reason and the test that pins it.
 package interp
 
 import (

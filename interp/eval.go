@@ -19,6 +19,7 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 
 	"github.com/gopar/gopar/engine"
+	"github.com/gopar/gopar/interp/native"
 )
 
 // Evaluation and interruption.
@@ -242,10 +243,14 @@ func (e *Engine) evalText(ctx context.Context, st *state, text string, info eval
 				return r.v, r.err
 			}
 		}
+		mark := native.Entered()
 		st.stopping()
 		cancel() // yaegi bumps the run id and wakes its channel operations
 		r = <-ch
 		st.stopped()
+		// Compiled code of a native cell that ignores the interrupt ends
+		// the engine process (native.ExitWhenStuck): during this cell.
+		native.AwaitInterrupted(mark)
 	}
 	if ctx.Err() != nil && (r.err == nil || errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded)) {
 		st.zombies = append(st.zombies, &zombie{id: strconv.FormatInt(id, 10), cell: info.cell, line: info.line})

@@ -141,3 +141,23 @@ func TestRestoreOfMagicCode(t *testing.T) {
 		t.Errorf("Restore %q (err %v), want %q", res.Restore, res.Err, want)
 	}
 }
+
+// TestRestoreOfEverywhere: an %%everywhere cell restores as %%everywhere
+// with what it defined, so that a restarted engine defines it again here
+// and records it for the workers it starts (before any worker exists,
+// dist only records it).
+func TestRestoreOfEverywhere(t *testing.T) {
+	e := newEngine(t)
+	res, _ := exec(t, e, "%%everywhere\nfunc sq(x int) int { return x * x }\nfmt.Println(sq(2))\nv := 3")
+	want := "%%everywhere\nfunc sq(x int) int { return x * x }\n\nvar v int"
+	if res.Err != nil || res.Restore != want {
+		t.Fatalf("Restore %q (err %v), want %q", res.Restore, res.Err, want)
+	}
+	fresh := newEngine(t)
+	if res, _ := exec(t, fresh, res.Restore); res.Err != nil {
+		t.Fatalf("replay: %v", res.Err)
+	}
+	if res, _ := exec(t, fresh, "sq(5)"); res.Err != nil || resultText(res) != "25" {
+		t.Errorf("sq(5) after the replay: %q (err %v)", resultText(res), res.Err)
+	}
+}

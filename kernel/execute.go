@@ -79,7 +79,7 @@ func (k *kernel) handleExecute(s *socket, m *message) {
 			if meta == nil {
 				meta = map[string]any{}
 			}
-			k.pub.publish("execute_result", m.RawHeader, map[string]any{
+			k.pub.publishNow("execute_result", m.RawHeader, map[string]any{
 				"execution_count": count, "data": data, "metadata": meta,
 			}, true)
 			if s, ok := data["text/plain"].(string); ok && store {
@@ -87,7 +87,7 @@ func (k *kernel) handleExecute(s *socket, m *message) {
 			}
 		}
 		if e := res.Err; e != nil {
-			k.pub.publish("error", m.RawHeader, errorContent(e), true)
+			k.pub.publishNow("error", m.RawHeader, errorContent(e), true)
 		}
 	}
 	k.finishCell(cell)

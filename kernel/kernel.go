@@ -439,9 +439,16 @@ func (k *kernel) reply(s *socket, m *message, msgType string, content any) {
 	}
 }
 
-// status publishes the kernel's execution state for request m.
+// status publishes the kernel's execution state for request m. Idle ends
+// the request, and goes out from the calling goroutine when it can (see
+// publisher.publishNow).
 func (k *kernel) status(m *message, state string) {
-	k.pub.publish("status", m.RawHeader, map[string]string{"execution_state": state}, false)
+	content := map[string]string{"execution_state": state}
+	if state == "idle" {
+		k.pub.publishNow("status", m.RawHeader, content, false)
+		return
+	}
+	k.pub.publish("status", m.RawHeader, content, false)
 }
 
 // queueShell puts a shell message on the execution queue.

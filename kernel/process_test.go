@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -16,14 +15,18 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gopar/gopar/kernel/kerneltest"
 )
 
 // The tests in this file run the kernel as a process of its own,
-// testdata/echokernel, as Jupyter does: what they measure (memory, the
-// parent process) belongs to a process.
+// testdata/echokernel, as Jupyter does: what they check (memory, a real
+// client's signatures) belongs to a process. TestWatchParentShutsDown is
+// the exception: it runs in this process what the kernel does once its
+// parent is gone; e2e's TestOrphanedKernelExits kills the real frontend of
+// a real kernel.
 
 // binDir holds the echokernel binary, built on first use.
 var binDir string
@@ -103,15 +106,7 @@ func startEchokernel(t *testing.T, key string) (*exec.Cmd, *connectionInfo, *syn
 // dialKernel connects a client to the kernel of ci.
 func dialKernel(t *testing.T, ci *connectionInfo, log *syncBuffer) *client {
 	t.Helper()
-	c := &client{t: t, w: newWire(ci.Key, ci.SignatureScheme), conn: ci, log: log,
-		shellBox: newBox(), controlBox: newBox(), stdinBox: newBox(), iopubBox: newBox()}
-	t.Cleanup(func() {
-		for _, s := range c.sockets {
-			s.Close()
-		}
-	})
-	c.connect()
-	return c
+	return startClient(t, &client{conn: ci, log: log})
 }
 
 // rssBytes is the resident set size of process pid, from /proc.
@@ -261,64 +256,29 @@ func handshake(addr string) error {
 	return nil
 }
 
-// TestOrphanedKernelExits kills the process that started the kernel, as
-// when a frontend crashes: the kernel notices, as ipykernel does, and
-// shuts down.
-func TestOrphanedKernelExits(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("JPY_PARENT_PID is a handle on Windows")
-	}
+// TestWatchParentShutsDown checks what the kernel does once the process
+// that started it is gone (when that is, TestParentWatch checks): it says
+// so in its log and stops as after a shutdown_request. e2e's
+// TestOrphanedKernelExits kills the real frontend of a real kernel.
+func TestWatchParentShutsDown(t *testing.T) {
 	_, path := writeConnectionFile(t, testKey, "")
-	// The parent starts the kernel as jupyter_client does, with its own
-	// process id in JPY_PARENT_PID, prints the kernel's, and waits.
-	parent := exec.Command("/bin/sh", "-c", `JPY_PARENT_PID=$$ "$0" "$1" & echo $!; wait`, echokernel(t), path)
-	out, err := parent.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The kernel's stderr reaches its end when the kernel exits: the
-	// shell, which shares it, is killed first.
-	logR, logW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logR.Close()
-	parent.Stderr = logW
-	if err := parent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	logW.Close()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	kpid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatalf("the parent printed %q, not the kernel's pid", line)
-	}
-	defer syscall.Kill(kpid, syscall.SIGKILL) // if it outlives the test
 	var logBuf syncBuffer
-	logDone := make(chan struct{})
-	go func() { io.Copy(&logBuf, logR); close(logDone) }()
-
-	// The kernel serves, then loses its parent.
-	var ci connectionInfo
-	data, _ := os.ReadFile(path)
-	json.Unmarshal(data, &ci)
-	c := dialKernel(t, &ci, &logBuf)
-	c.reply(c.shellBox, c.send(c.shell, "kernel_info_request", map[string]any{}))
-	killed := time.Now()
-	parent.Process.Kill()
-	parent.Wait()
-
-	const bound = 10 * time.Second // ipykernel checks every second
-	select {
-	case <-logDone:
-		t.Logf("the kernel exited %v after its parent was killed", time.Since(killed).Round(time.Millisecond))
-	case <-time.After(bound):
-		t.Fatalf("the kernel still runs %v after its parent was killed; its log:\n%s", bound, logBuf.String())
+	k, err := newKernel(Config{ConnectionFile: path, Engine: &kerneltest.Engine{}, Log: &logBuf})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("parent process %d is gone: shutting down", parent.Process.Pid); !strings.Contains(logBuf.String(), want) {
+	defer k.cancelSockets()
+	// The kernel's parent is not the process it started under: that one
+	// is gone, and another adopted the kernel.
+	gone := os.Getppid() + 1
+	k.parent = parentWatch{parent: gone, original: gone}
+	go k.watchParent()
+	select {
+	case <-k.stop:
+	case <-time.After(failAfter):
+		t.Fatalf("the kernel did not stop within %v of losing its parent; its log:\n%s", failAfter, logBuf.String())
+	}
+	if want := fmt.Sprintf("parent process %d is gone: shutting down", gone); !strings.Contains(logBuf.String(), want) {
 		t.Errorf("log lacks %q:\n%s", want, logBuf.String())
 	}
 }

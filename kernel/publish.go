@@ -60,7 +60,9 @@ type sent struct {
 
 // publisher owns the iopub socket: every iopub message goes through its
 // queue and one goroutine sends them, in order. Enqueueing never blocks on
-// the socket; stream text is coalesced per stream name.
+// the socket; stream text is coalesced per stream name. publishNow may send
+// a message from the caller's goroutine instead, when nothing is queued or
+// being sent: one message is sent at a time, in queue order, either way.
 type publisher struct {
 	w    *wire
 	send func(frames [][]byte) error
@@ -71,6 +73,10 @@ type publisher struct {
 	q       []*item
 	pending int // queued items of kind itemMsg with output set
 	closed  bool
+	// sending is set while a message taken from the queue (by run) or
+	// given to publishNow is being sent: run takes nothing meanwhile, and
+	// publishNow pokes it when it is done.
+	sending bool
 	wake    chan struct{}
 	quit    chan struct{}
 	stopped chan struct{}
@@ -126,6 +132,38 @@ func (p *publisher) poke() {
 // never wait; engine output waits while too many are queued.
 func (p *publisher) publish(msgType string, parent json.RawMessage, content any, output bool) {
 	p.enqueue(&item{kind: itemMsg, output: output, msg: outMsg{Header: p.w.newHeader(msgType), Parent: parent, Content: content}})
+}
+
+// publishNow is publish for the messages that end a request (its result,
+// its status idle): when nothing is queued or being sent, and neither the
+// slow-joiner guard nor pacing holds messages back, it sends the message at
+// once from the calling goroutine, else it queues it as publish does. The
+// caller, which would next wait for a flush or for its next request, saves
+// two switches to the publisher's goroutine and back, some 20 to 60 µs each
+// on a small, busy machine. Like publish it never waits for a subscriber:
+// the socket queues what it is given.
+func (p *publisher) publishNow(msgType string, parent json.RawMessage, content any, output bool) {
+	it := &item{kind: itemMsg, output: output, msg: outMsg{Header: p.w.newHeader(msgType), Parent: parent, Content: content}}
+	t := time.Now()
+	p.mu.Lock()
+	if p.closed || p.sending || len(p.q) > 0 || p.subscribed != nil || (output && p.paceDelay(t, 0) > 0) {
+		p.mu.Unlock()
+		p.enqueue(it)
+		return
+	}
+	if output {
+		p.history = append(p.history, sent{at: t})
+	}
+	p.sending = true
+	p.mu.Unlock()
+	p.sendMsg(it.msg)
+	p.mu.Lock()
+	p.sending = false
+	queued := len(p.q) > 0
+	p.mu.Unlock()
+	if queued {
+		p.poke() // what came meanwhile waited for this message
+	}
 }
 
 func (p *publisher) enqueue(it *item) {
@@ -188,11 +226,11 @@ func (p *publisher) stream(parent json.RawMessage, name, text string) {
 }
 
 // flush returns a channel closed once everything queued before the call has
-// been handed to the socket.
+// been handed to the socket: at once when nothing is queued or being sent.
 func (p *publisher) flush() <-chan struct{} {
 	it := &item{kind: itemBarrier, done: make(chan struct{})}
 	p.mu.Lock()
-	if p.closed {
+	if p.closed || (len(p.q) == 0 && !p.sending) {
 		p.mu.Unlock()
 		close(it.done)
 		return it.done
@@ -223,8 +261,8 @@ func (p *publisher) close(timeout time.Duration) {
 func (p *publisher) next(t time.Time) (*item, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.q) == 0 {
-		return nil, 0
+	if len(p.q) == 0 || p.sending {
+		return nil, 0 // a sender pokes when it is done
 	}
 	head := p.q[0]
 	if p.subscribed != nil && head.kind != itemBarrier {
@@ -259,6 +297,7 @@ func (p *publisher) next(t time.Time) (*item, time.Duration) {
 	}
 	p.q[0] = nil
 	p.q = p.q[1:]
+	p.sending = head.kind != itemBarrier // run clears it when sent
 	if head.kind == itemMsg && head.output {
 		p.pending--
 		p.space.Broadcast()
@@ -316,6 +355,7 @@ func (p *publisher) run() {
 		switch it.kind {
 		case itemBarrier:
 			close(it.done)
+			continue
 		case itemStream:
 			text := it.text.String()
 			p.sendMsg(outMsg{
@@ -326,6 +366,9 @@ func (p *publisher) run() {
 		case itemMsg:
 			p.sendMsg(it.msg)
 		}
+		p.mu.Lock()
+		p.sending = false
+		p.mu.Unlock()
 	}
 }
 

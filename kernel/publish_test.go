@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,3 +176,103 @@ func TestPublisherDisplayBackpressure(t *testing.T) {
 // maxBatches is the most stream messages per stream that may be sent in d,
 // with flushes at most every ~50 ms.
 func maxBatches(d time.Duration) int { return int(d/(40*time.Millisecond)) + 2 }
+
+func TestPublishNowSendsAtOnceWhenIdle(t *testing.T) {
+	p, c := newTestPublisher(t)
+	parent := json.RawMessage(`{"msg_id":"a"}`)
+	waitFlush(t, p)
+	p.publishNow("execute_result", parent, map[string]any{"data": map[string]any{}}, true)
+	// Sent from this goroutine, before publishNow returned: nothing to
+	// wait for, and a flush has nothing to wait for either.
+	if got := c.all(); len(got) != 1 || got[0].Header.MsgType != "execute_result" {
+		t.Fatalf("after publishNow, sent %s", summary(got))
+	}
+	select {
+	case <-p.flush():
+	default:
+		t.Error("flush waits although nothing is queued or being sent")
+	}
+	p.mu.Lock()
+	n := len(p.history)
+	p.mu.Unlock()
+	if n != 1 {
+		t.Errorf("pacing history has %d entries after one output message, want 1", n)
+	}
+}
+
+func TestPublishNowQueuesBehindPendingMessages(t *testing.T) {
+	p, c := newTestPublisher(t)
+	var queued atomic.Bool
+	p.holdForSubscriber(queued.Load, failAfter)
+	parent := json.RawMessage(`{"msg_id":"a"}`)
+	p.stream(parent, "stdout", "out")
+	p.publish("display_data", parent, map[string]any{"data": map[string]any{}}, true)
+	p.publishNow("execute_result", parent, map[string]any{"data": map[string]any{}}, true)
+	p.publishNow("status", parent, map[string]string{"execution_state": "idle"}, false)
+	if n := len(c.all()); n != 0 {
+		t.Fatalf("%d messages sent while the publisher holds them", n)
+	}
+	queued.Store(true)
+	waitFlush(t, p)
+	if got, want := strings.Join(types(c.all()), " "), "stream display_data execute_result status:idle"; got != want {
+		t.Errorf("sent %s, want %s", got, want)
+	}
+}
+
+// TestPublishNowNeverSendsConcurrently has goroutines publish through the
+// queue and at once side by side: the socket sees one send at a time, and
+// each goroutine's messages in the order it published them.
+func TestPublishNowNeverSendsConcurrently(t *testing.T) {
+	w := newWire("k", "")
+	c := newCapture(newWire("k", ""))
+	var inSend, overlaps atomic.Int32
+	send := func(frames [][]byte) error {
+		if inSend.Add(1) > 1 {
+			overlaps.Add(1)
+		}
+		defer inSend.Add(-1)
+		time.Sleep(10 * time.Microsecond) // widen the window
+		return c.send(frames)
+	}
+	p := newPublisher(w, send, t.Logf)
+	defer p.close(time.Second)
+	const n = 200
+	var wg sync.WaitGroup
+	for g, now := range []bool{false, true, true} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parent := json.RawMessage(fmt.Sprintf(`{"msg_id":"g%d"}`, g))
+			for i := range n {
+				content := map[string]int{"i": i}
+				if now {
+					p.publishNow("status", parent, content, false)
+				} else {
+					p.publish("status", parent, content, false)
+				}
+				time.Sleep(time.Duration(g+1) * 20 * time.Microsecond) // let the queue run dry now and then
+			}
+		}()
+	}
+	wg.Wait()
+	waitFlush(t, p)
+	if n := overlaps.Load(); n > 0 {
+		t.Errorf("%d sends overlapped another", n)
+	}
+	next := map[string]int{}
+	msgs := c.all()
+	for _, m := range msgs {
+		var cont struct{ I int }
+		if err := json.Unmarshal(m.Content, &cont); err != nil {
+			t.Fatal(err)
+		}
+		g := parentID(m)
+		if cont.I != next[g] {
+			t.Fatalf("%s: message %d came after %d", g, cont.I, next[g]-1)
+		}
+		next[g]++
+	}
+	if len(msgs) != 3*n {
+		t.Errorf("sent %d messages, want %d", len(msgs), 3*n)
+	}
+}

@@ -223,6 +223,21 @@ func writeOutput(w *bufio.Writer, o *Output) {
 	}
 }
 
+// pixels is an image size from output metadata: a JSON number as the
+// notebook file, the engine (json.Number) or Go code (int) gives it.
+func pixels(v any) (int, bool) {
+	switch n := v.(type) {
+	case float64:
+		return int(n), n > 0
+	case int:
+		return n, n > 0
+	case json.Number:
+		f, err := n.Float64()
+		return int(f), err == nil && f > 0
+	}
+	return 0, false
+}
+
 func writeBundle(w *bufio.Writer, data, meta map[string]any) {
 	for _, mime := range mimeOrder {
 		v, ok := data[mime]
@@ -246,9 +261,7 @@ func writeBundle(w *bufio.Writer, data, meta map[string]any) {
 				size := ""
 				if m, ok := meta[mime].(map[string]any); ok {
 					for _, k := range []string{"width", "height"} {
-						if n, ok := m[k].(float64); ok {
-							size += fmt.Sprintf(" %s=\"%d\"", k, int(n))
-						} else if n, ok := m[k].(int); ok {
+						if n, ok := pixels(m[k]); ok {
 							size += fmt.Sprintf(" %s=\"%d\"", k, n)
 						}
 					}

@@ -26,7 +26,8 @@ class GoparKernelTests(jupyter_kernel_test.KernelTests):
     code_stderr = 'fmt.Fprintln(os.Stderr, "something went wrong")'
 
     completion_samples = [
-        {"text": "strings.Spl", "matches": {"Split", "SplitAfter", "SplitAfterN", "SplitN"}},
+        # The standard library of the running Go (1.24 and later: the Seq iterators).
+        {"text": "strings.Spl", "matches": {"Split", "SplitAfter", "SplitAfterN", "SplitAfterSeq", "SplitN", "SplitSeq"}},
         {"text": "fmt.Printl", "matches": {"Println"}},
     ]
 

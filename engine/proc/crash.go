@@ -41,6 +41,10 @@ func isCrashStart(s string) bool {
 	return false
 }
 
+// goroutineStart matches the line that starts a goroutine's stack in a
+// dump.
+var goroutineStart = regexp.MustCompile(`^goroutine \d+ .*\[.*\]:$`)
+
 // dumpStart matches the first line of the goroutine dump that follows a
 // crash header.
 var dumpStart = regexp.MustCompile(`^(goroutine \d+ .*\[.*\]:$|runtime stack:$|goroutine running on other thread)`)
@@ -66,7 +70,8 @@ const (
 // follows a real crash confirms it; otherwise they are logged late. Of a
 // confirmed crash it keeps the header and the first lines of the dump, so
 // that a dump of any size costs at most (maxHead+maxDump)·maxLine bytes and
-// never pushes the header out, as a fixed-size tail of stderr would.
+// never pushes the header out, as a fixed-size tail of stderr would; of the
+// rest of the dump it counts the lines and goroutines, for the log.
 type stderrWatch struct {
 	log func(line string)
 
@@ -76,6 +81,9 @@ type stderrWatch struct {
 	head  []string // watchDump: the crash's header lines
 	dump  []string // watchDump: the first lines of the dump
 	last  string   // the last ordinary non-blank line
+	// skipped counts the lines of the dump past maxDump, skippedGoroutines
+	// the goroutines they start (watchDump).
+	skipped, skippedGoroutines int
 }
 
 func newStderrWatch(log func(string)) *stderrWatch {
@@ -120,6 +128,11 @@ func (w *stderrWatch) line(s string) {
 	case watchDump:
 		if len(w.dump) < maxDump {
 			w.dump = append(w.dump, s)
+			return
+		}
+		w.skipped++
+		if goroutineStart.MatchString(s) {
+			w.skippedGoroutines++
 		}
 	}
 }
@@ -178,7 +191,8 @@ func (w *stderrWatch) confirm() {
 // the end. goCrash tells whether the exit status is one of a crash report
 // that has no goroutine dump (Go's status 2 with GOTRACEBACK=none, or
 // memguard's). It returns the crash header (empty when stderr holds none),
-// the first lines of the dump, and the last ordinary line.
+// the first lines of the dump, followed by a line that counts the lines and
+// goroutines not kept if there are any, and the last ordinary line.
 func (w *stderrWatch) finish(goCrash bool) (head, dump []string, last string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -197,7 +211,11 @@ func (w *stderrWatch) finish(goCrash bool) (head, dump []string, last string) {
 	if w.state != watchDump {
 		return nil, nil, w.last
 	}
-	return append([]string(nil), w.head...), append([]string(nil), w.dump...), w.last
+	dump = append([]string(nil), w.dump...)
+	if w.skipped > 0 {
+		dump = append(dump, fmt.Sprintf("… %d more lines of the goroutine dump not kept (%d more goroutines)", w.skipped, w.skippedGoroutines))
+	}
+	return append([]string(nil), w.head...), dump, w.last
 }
 
 // death describes how a child ended.
@@ -206,7 +224,7 @@ type death struct {
 	at     time.Time // when the parent saw the process end
 	status string    // "exited with status 2", "killed by signal 9"
 	head   []string  // the crash's header from stderr; empty if none
-	dump   []string  // the first lines of its goroutine dump
+	dump   []string  // the first lines of its goroutine dump, and a count of the rest
 	last   string    // the last ordinary stderr line
 	killed string    // why the parent killed the child, when it did
 	where  string    // the last location the child reported

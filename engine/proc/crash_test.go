@@ -104,8 +104,34 @@ func TestStderrWatchKeepsHeaderOfHugeDump(t *testing.T) {
 		w.line(strings.TrimSuffix(line, "\n"))
 	}
 	head, dump, _ := w.finish(true)
-	if !slices.Equal(head, []string{"fatal error: concurrent map writes"}) || len(dump) != maxDump {
-		t.Errorf("after a %d-byte dump: head %q, %d dump lines; want the header and %d", b.Len(), head, len(dump), maxDump)
+	if !slices.Equal(head, []string{"fatal error: concurrent map writes"}) || len(dump) != maxDump+1 {
+		t.Fatalf("after a %d-byte dump: head %q, %d dump lines; want the header and %d, and a count of the rest", b.Len(), head, len(dump), maxDump)
+	}
+	// Counted here: the dump's lines from "goroutine 4", past the first
+	// maxDump.
+	all := strings.Split(strings.TrimSuffix(b.String()[strings.Index(b.String(), "goroutine 4 "):], "\n"), "\n")
+	lines, goroutines := len(all)-maxDump, 0
+	for _, l := range all[maxDump:] {
+		if strings.HasPrefix(l, "goroutine ") {
+			goroutines++
+		}
+	}
+	want := fmt.Sprintf("… %d more lines of the goroutine dump not kept (%d more goroutines)", lines, goroutines)
+	if dump[maxDump] != want {
+		t.Errorf("the dump's last line is %q, want %q", dump[maxDump], want)
+	}
+}
+
+// TestStderrWatchCountsNothingOfAShortDump checks that a dump that fits
+// is kept whole, without a count.
+func TestStderrWatchCountsNothingOfAShortDump(t *testing.T) {
+	w := newStderrWatch(nil)
+	for line := range strings.Lines(mapCrash) {
+		w.line(strings.TrimSuffix(line, "\n"))
+	}
+	_, dump, _ := w.finish(true)
+	if len(dump) != 5 || !strings.HasPrefix(dump[0], "goroutine 4 ") || strings.HasPrefix(dump[len(dump)-1], "…") {
+		t.Errorf("dump of mapCrash: %q", dump)
 	}
 }
 

@@ -55,7 +55,8 @@
 // connection reaches end of file. The child's standard output and standard
 // error go to the parent, which reads them: in stderr it looks for the Go
 // runtime's crash report, whose header it keeps (with the first lines of
-// the goroutine dump, for the log) however long the dump is; lines that are
+// the goroutine dump and a count of the rest, for the log) however long
+// the dump is; lines that are
 // not part of a crash go to Config.Log, as does stdout. What it holds is
 // bounded (a few dozen lines of at most 4 KB). The protocol runs over a
 // third descriptor (a socket pair passed as file descriptor 3), never over

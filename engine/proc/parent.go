@@ -70,6 +70,11 @@ type Config struct {
 	// zero: then the variable of the kernel's environment applies, if set,
 	// else memguard's default (a share of the machine's memory).
 	MemLimit int64
+	// Ready, when not nil, is called each time a child is ready: after the
+	// first start, and after each restart once the earlier cells'
+	// definitions are restored, with the child's process ID. It runs on
+	// the supervisor's goroutine, and should return promptly.
+	Ready func(pid int)
 
 	// hooks lets tests observe the supervisor; nil outside tests.
 	hooks *hooks
@@ -442,6 +447,9 @@ func (e *Engine) supervise() {
 			r.took = time.Since(prev.death.at)
 			e.log.Printf("engine restarted as process %d in %v: %d cells restored, %d could not be", c.pid, r.took.Round(time.Millisecond), len(r.restored), len(r.failures))
 			prev.setReplaced(r)
+		}
+		if f := e.cfg.Ready; f != nil {
+			f(c.pid)
 		}
 		if h := e.cfg.hooks; h != nil && h.ready != nil {
 			if prev == nil {

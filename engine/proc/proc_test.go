@@ -259,6 +259,17 @@ func (f *fixture) run(ctx context.Context, count int, code string) (engine.Execu
 	return res, rec
 }
 
+// executeAsync starts executing req with rec: cancel interrupts it, and
+// its result comes on done.
+func (f *fixture) executeAsync(req engine.ExecuteRequest, rec *recorder) (cancel context.CancelFunc, done <-chan engine.ExecuteResult) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan engine.ExecuteResult, 1)
+	go func() {
+		ch <- f.e.Execute(ctx, req, rec)
+	}()
+	return cancel, ch
+}
+
 // mustRun executes code and fails the test if the cell fails.
 func (f *fixture) mustRun(t *testing.T, count int, code string) *recorder {
 	t.Helper()
@@ -332,7 +343,6 @@ func TestInputWithoutStdin(t *testing.T) {
 func TestInterruptWhileInput(t *testing.T) {
 	f := start(t, nil)
 	pid := f.e.PID()
-	ctx, cancel := context.WithCancel(context.Background())
 	rec := newRecorder()
 	inputEnded := make(chan error, 1)
 	rec.answer = func(ictx context.Context, prompt string) (string, error) {
@@ -340,10 +350,7 @@ func TestInterruptWhileInput(t *testing.T) {
 		inputEnded <- ictx.Err()
 		return "", ictx.Err()
 	}
-	done := make(chan engine.ExecuteResult, 1)
-	go func() {
-		done <- f.e.Execute(ctx, engine.ExecuteRequest{Code: "input name?", ExecutionCount: 1, AllowStdin: true}, rec)
-	}()
+	cancel, done := f.executeAsync(engine.ExecuteRequest{Code: "input name?", ExecutionCount: 1, AllowStdin: true}, rec)
 	rec.waitFor(t, "input request", func() bool { return len(rec.prompts) == 1 })
 	cancel()
 	res := <-done
@@ -362,12 +369,8 @@ func TestInterruptWhileInput(t *testing.T) {
 func TestInterruptBlockingCell(t *testing.T) {
 	f := start(t, nil)
 	pid := f.e.PID()
-	ctx, cancel := context.WithCancel(context.Background())
 	rec := newRecorder()
-	done := make(chan engine.ExecuteResult, 1)
-	go func() {
-		done <- f.e.Execute(ctx, engine.ExecuteRequest{Code: "print started\nblock", ExecutionCount: 1}, rec)
-	}()
+	cancel, done := f.executeAsync(engine.ExecuteRequest{Code: "print started\nblock", ExecutionCount: 1}, rec)
 	rec.waitStdout(t, "started")
 	t0 := time.Now()
 	cancel()
@@ -393,12 +396,8 @@ func TestInterruptIdle(t *testing.T) {
 	if stdout, _ := f.mustRun(t, 1, "idles").out(); stdout != "2\n" {
 		t.Errorf("after two idle interrupts the engine counted %q, want 2", stdout)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	rec := newRecorder()
-	done := make(chan engine.ExecuteResult, 1)
-	go func() {
-		done <- f.e.Execute(ctx, engine.ExecuteRequest{Code: "print blocking\nblock", ExecutionCount: 2}, rec)
-	}()
+	cancel, done := f.executeAsync(engine.ExecuteRequest{Code: "print blocking\nblock", ExecutionCount: 2}, rec)
 	rec.waitStdout(t, "blocking\n")
 	f.e.InterruptIdle() // a cell runs: not for the engine's InterruptIdle
 	cancel()
@@ -417,12 +416,8 @@ func TestInterruptHangingCellRestarts(t *testing.T) {
 	f.mustRun(t, 1, "def f")
 	f.mustRun(t, 2, "var x 7")
 	pid := f.e.PID()
-	ctx, cancel := context.WithCancel(context.Background())
 	rec := newRecorder()
-	done := make(chan engine.ExecuteResult, 1)
-	go func() {
-		done <- f.e.Execute(ctx, engine.ExecuteRequest{Code: "print started\nhang", ExecutionCount: 3}, rec)
-	}()
+	cancel, done := f.executeAsync(engine.ExecuteRequest{Code: "print started\nhang", ExecutionCount: 3}, rec)
 	rec.waitStdout(t, "started")
 	t0 := time.Now()
 	cancel()
@@ -476,6 +471,34 @@ func TestFatalErrorRestoresDefinitions(t *testing.T) {
 	}
 	f.log.waitFor(t, fmt.Sprintf("engine process %d died while running In [5] line 2: fatal error: concurrent map writes", pid))
 	t.Logf("crash cell to reply: %v; death to ready (restart and replay of 2 cells): %v", took, ev.r.took)
+}
+
+func TestReadyCalledAtStartAndRestart(t *testing.T) {
+	ready := make(chan int, 10)
+	f := start(t, func(c *Config) { c.Ready = func(pid int) { ready <- pid } })
+	wantReady := func(want int) {
+		t.Helper()
+		select {
+		case pid := <-ready:
+			if pid != want {
+				t.Errorf("Ready(%d), want the ready child's pid %d", pid, want)
+			}
+		case <-time.After(waitLimit):
+			t.Fatal("Ready not called")
+		}
+	}
+	wantReady(f.e.PID())
+	f.mustRun(t, 1, "def f")
+	if res, _ := f.run(context.Background(), 2, "fatal"); res.Err == nil || res.Err.Kind != engine.EngineCrashed {
+		t.Fatalf("fatal: %v, want an EngineCrashed error", res.Err)
+	}
+	ev := f.waitReady(t)
+	wantReady(ev.pid)
+	select {
+	case pid := <-ready:
+		t.Errorf("Ready(%d) called again without a restart", pid)
+	default:
+	}
 }
 
 func TestStackOverflow(t *testing.T) {

@@ -8,9 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // helperEnv makes the test binary a process that starts "sleep 1000" with
@@ -52,14 +50,6 @@ func TestCommandDiesWithStarter(t *testing.T) {
 	}
 	helper.Process.Kill()
 	helper.Wait()
-	// The sleep is an orphan now, reaped by init: poll until it is gone
-	// (no signal tells this process).
-	deadline := time.Now().Add(20 * time.Second)
-	for syscall.Kill(sleeper, 0) == nil && !zombie(sleeper) {
-		if time.Now().After(deadline) {
-			syscall.Kill(sleeper, syscall.SIGKILL)
-			t.Fatalf("the command %d outlived the process that started it", sleeper)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The sleep is an orphan now.
+	waitOrphanGone(t, sleeper, fmt.Sprintf("the command %d outlived the process that started it", sleeper))
 }

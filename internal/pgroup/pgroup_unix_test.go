@@ -4,6 +4,7 @@ package pgroup
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -41,13 +42,20 @@ func TestCancelKillsGroup(t *testing.T) {
 	if err := cmd.Wait(); err == nil {
 		t.Error("Wait after the cancel returned nil, want the kill")
 	}
-	// The sleep is the shell's child, now an orphan reaped by init: poll
-	// until it is gone (no signal tells this process).
+	// The sleep is the shell's child, now an orphan.
+	waitOrphanGone(t, sleeper, fmt.Sprintf("the sleep %d of the shell still runs after the cancel", sleeper))
+}
+
+// waitOrphanGone waits until pid, an orphan that init reaps, has ended:
+// it polls, as no signal tells this process. Past 20 seconds it kills pid
+// and fails the test with msg.
+func waitOrphanGone(t *testing.T, pid int, msg string) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for syscall.Kill(sleeper, 0) == nil && !zombie(sleeper) {
+	for syscall.Kill(pid, 0) == nil && !zombie(pid) {
 		if time.Now().After(deadline) {
-			syscall.Kill(sleeper, syscall.SIGKILL)
-			t.Fatalf("the sleep %d of the shell still runs after the cancel", sleeper)
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatal(msg)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -1,10 +1,26 @@
-// Package magic parses and runs the IPython-style magics of gopar cells:
-// line magics (%time, %timeit, %threads, %memlimit, %env, %cd, %who, %whos,
-// %reset, %help, %pwd, %lsmagic), cell magics (%%time, %%timeit), shell lines (!cmd)
-// and help lines (?name, name?). The magic lines are read by package
-// cellsyntax; the magics are one table (table.go), which parsing, running,
-// %help and %lsmagic read. It runs Go code only through a Host, which the
-// engine implements.
+// Package magic parses and runs the IPython-style magics of gopar cells.
+// `%help` in a cell lists them all with their usage; `%lsmagic` names them.
+//
+// Cell magics stand on a cell's first line and apply to the whole cell:
+//
+//   - %%time and %%timeit time the cell, once or over many runs;
+//   - %%native compiles the cell's declarations with the Go toolchain and
+//     loads them into the engine's process (package interp/native);
+//   - %%everywhere runs the cell here, then on every worker of package dist
+//     and on the workers added later (Julia's @everywhere).
+//
+// Line magics may stand on any line of a cell, at its top level: %time and
+// %timeit (one statement or expression), %threads, %memlimit, %env, %cd,
+// %pwd, %who, %whos, %reset, %go get (fetches or pins a module for native
+// imports),
+// %help and %lsmagic. Shell lines (!cmd, run by sh -c; on Unix an interrupt
+// stops its whole process group) and help lines (?name, name?; ?? for more)
+// are written without %. A cell with a cell magic holds no other magic.
+//
+// The magic lines are found by package cellsyntax; the magics are one table
+// (table.go), which parsing, running, %help and %lsmagic read. The package
+// runs Go code only through a Host, which the engine implements (and
+// NativeHost, for %%native and %go).
 package magic
 
 import (
@@ -42,8 +58,8 @@ type Cell struct {
 	Source string
 	// Magics are the line magics in source order.
 	Magics []Magic
-	// CellMagic is the %%time or %%timeit magic of the first line, if any;
-	// the whole Source is then its body.
+	// CellMagic is the cell magic (%%time, %%native, …) of the first
+	// line, if any; the whole Source is then its body.
 	CellMagic *Magic
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopar/gopar/interp/native/nativert"
@@ -30,10 +31,42 @@ const StuckExitStatus = 2
 // Without it, an interrupt leaves such code running: the interrupted cell
 // ends, and the next one waits for the code to return.
 func ExitWhenStuck(grace time.Duration) {
+	exitGrace.Store(int64(grace))
 	watchStuck(grace, func(ignored time.Duration) {
 		fmt.Fprintln(stderr, StuckMessage(ignored))
 		os.Exit(StuckExitStatus)
 	})
+}
+
+// exitGrace is the grace of ExitWhenStuck, 0 before it is called.
+var exitGrace atomic.Int64
+
+// Entered is a mark of the native calls entered so far, for
+// AwaitInterrupted.
+func Entered() uint64 { return nativert.Last() }
+
+// AwaitInterrupted is for the engine's interrupted cell: when ExitWhenStuck
+// watches the process, it waits until the native calls that had entered by
+// mark (Entered at the interrupt) have ended, so that the cell answers
+// only then: as interrupted when they end, or not at all when the watchdog
+// ends the process first, so that the supervisor reports the crash as the
+// interrupted cell's, not as that of a later cell that happens to run when
+// the grace runs out. Otherwise it returns at once. It gives up a second
+// after the grace, as the watchdog has acted by then.
+func AwaitInterrupted(mark uint64) {
+	grace := time.Duration(exitGrace.Load())
+	if grace == 0 {
+		return
+	}
+	deadline := time.Now().Add(grace + time.Second)
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for time.Now().Before(deadline) {
+		if o, busy := nativert.Oldest(); !busy || o > mark {
+			return
+		}
+		<-t.C
+	}
 }
 
 // StuckMessage is the line ExitWhenStuck writes.
