@@ -62,6 +62,15 @@ func (x *execution) imports() error {
 	if err := x.importConflicts(); err != nil {
 		return err
 	}
+	return x.eachImport(func(i int, spec *ast.ImportSpec, name, p string) error {
+		return x.importPkg(name, p, x.off(i, spec.Pos()))
+	})
+}
+
+// eachImport calls f for each import spec of the cell, in order, with the
+// unit it is in, the name it gives the package ("" for none) and the
+// package's path, until f returns an error.
+func (x *execution) eachImport(f func(i int, spec *ast.ImportSpec, name, path string) error) error {
 	for i := range x.units {
 		u := &x.units[i]
 		if u.kind != uImport || u.decl == nil {
@@ -74,7 +83,7 @@ func (x *execution) imports() error {
 			if spec.Name != nil {
 				name = spec.Name.Name
 			}
-			if err := x.importPkg(name, p, x.off(i, spec.Pos())); err != nil {
+			if err := f(i, spec, name, p); err != nil {
 				return err
 			}
 		}
@@ -177,27 +186,18 @@ func (x *execution) importConflicts() error {
 			}
 		}
 	}
-	for i := range x.units {
-		u := &x.units[i]
-		if u.kind != uImport || u.decl == nil {
-			continue
+	return x.eachImport(func(i int, spec *ast.ImportSpec, name, p string) error {
+		if name == "" {
+			name = x.pkgName(p)
 		}
-		for _, s := range u.decl.(*ast.GenDecl).Specs {
-			spec := s.(*ast.ImportSpec)
-			p, _ := strconv.Unquote(spec.Path.Value)
-			name := x.pkgName(p)
-			if spec.Name != nil {
-				name = spec.Name.Name
-			}
-			if j, ok := declared[name]; ok {
-				line, _ := off2pos(x.src, x.units[j].start)
-				return x.errAt(x.off(i, spec.Pos()), engine.CompileError, fmt.Sprintf(
-					"%s is both the package this cell imports and a name it declares on line %d: import the package under another name (import x%s %q), or rename the other",
-					name, line, name, p))
-			}
+		if j, ok := declared[name]; ok {
+			line, _ := off2pos(x.src, x.units[j].start)
+			return x.errAt(x.off(i, spec.Pos()), engine.CompileError, fmt.Sprintf(
+				"%s is both the package this cell imports and a name it declares on line %d: import the package under another name (import x%s %q), or rename the other",
+				name, line, name, p))
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // autoImports imports the packages the cell uses without importing them.
