@@ -680,7 +680,11 @@ func (c *Cluster) lose(w *member, why string) {
 	if !quiet {
 		msg := fmt.Sprintf("dist: worker %d was lost (%s)", w.id, why)
 		if tasks > 0 {
-			msg += fmt.Sprintf("; its %d unfinished task%s are sent to other workers", tasks, plural(tasks))
+			verb := "are"
+			if tasks == 1 {
+				verb = "is"
+			}
+			msg += fmt.Sprintf("; its %d unfinished task%s %s sent to other workers", tasks, plural(tasks), verb)
 		}
 		c.note(msg)
 	}

@@ -8,10 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Toolchain is a go command that builds plugins for a Host: the same Go
@@ -140,6 +143,9 @@ func goEnv(h *Host, environ []string) []string {
 		k, v, _ := strings.Cut(kv, "=")
 		override[k] = v
 	}
+	if dir := builtModCache(); dir != "" {
+		override["GOMODCACHE"] = dir
+	}
 	var env []string
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
@@ -153,6 +159,32 @@ func goEnv(h *Host, environ []string) []string {
 		}
 	}
 	return env
+}
+
+// builtModCache is the module cache the program's dependencies were
+// compiled from, when it still exists, else "". A plugin must compile
+// them from the same files: the file names are part of what the plugin
+// loader compares ("plugin was built with a different version of
+// package"), so a module cache that moved since (another HOME, another
+// GOMODCACHE) would make every plugin fail to load. It is read from the
+// file name the program records for a function of a dependency (gonum's);
+// a -trimpath build records none, and needs no such care.
+func builtModCache() string {
+	fn := runtime.FuncForPC(reflect.ValueOf(mat.NewDense).Pointer())
+	if fn == nil {
+		return ""
+	}
+	file, _ := fn.FileLine(fn.Entry())
+	file = filepath.ToSlash(file)
+	i := strings.Index(file, "/gonum.org/v1/gonum@")
+	if i <= 0 {
+		return ""
+	}
+	dir := filepath.FromSlash(file[:i])
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return ""
+	}
+	return dir
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -85,3 +85,19 @@ func TestGoEnvKeepsTheUsersSettingsButNotHisBuildFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltModCache: the module cache this program's dependencies were
+// compiled from is found (the test binary, like gopar, is built without
+// -trimpath), and it is where gonum's source is.
+func TestBuiltModCache(t *testing.T) {
+	dir := builtModCache()
+	if dir == "" {
+		t.Fatal("the module cache the program was built from was not found")
+	}
+	if st, err := os.Stat(filepath.Join(dir, "gonum.org", "v1")); err != nil || !st.IsDir() {
+		t.Errorf("builtModCache() = %s, which holds no gonum.org/v1: %v", dir, err)
+	}
+	if env := goEnv(&Host{}, []string{"GOMODCACHE=/elsewhere"}); !slices.Contains(env, "GOMODCACHE="+dir) {
+		t.Errorf("the go command's environment does not use the module cache the program was built from: %q", env)
+	}
+}
