@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,9 @@ func hasImage(nb *nbrun.Notebook) bool {
 
 // TestNotebooksCommitted checks that every committed notebook holds its
 // outputs (they are shared as reports) and no error output.
+// maxNotebookSize bounds a committed notebook's file.
+const maxNotebookSize = 300 << 10
+
 func TestNotebooksCommitted(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("..", "notebooks", "*.ipynb"))
 	if err != nil {
@@ -118,6 +122,12 @@ func TestNotebooksCommitted(t *testing.T) {
 		nb, err := nbrun.ReadNotebook(p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Small enough to read in a browser or on GitHub, with full-size outputs.
+		if st, err := os.Stat(p); err != nil {
+			t.Error(err)
+		} else if st.Size() > maxNotebookSize {
+			t.Errorf("%s: %d bytes, over %d", p, st.Size(), maxNotebookSize)
 		}
 		outputs := 0
 		for i, c := range codeOutputs(nb) {
