@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/scanner"
 	"go/token"
 	"path/filepath"
@@ -455,13 +456,71 @@ func (st *state) traceLocked(lines []panicLine) []string {
 		if m := panicFuncRE.FindStringSubmatch(pl.what); fn == "" && m != nil && m[1] != "" && !strings.Contains(m[1], "func") {
 			fn = ", in " + m[1]
 		}
-		where := fmt.Sprintf("  In [%d] line %d%s:", cr.count, l, fn)
+		cell := fmt.Sprintf("In [%d] ", cr.count)
 		if cr.count == 0 {
-			where = fmt.Sprintf("  line %d%s:", l, fn)
+			cell = ""
 		}
+		if f, ok := enclosingFunc(cr.src, l); ok && f.last > f.first {
+			// yaegi gives the line where the function began to run, not
+			// the failing one (upstream #1266): name the function and its
+			// lines only.
+			if f.name == "" {
+				fn = ", in a func literal"
+			}
+			out = append(out, fmt.Sprintf("  %slines %d-%d%s", cell, f.first, f.last, fn))
+			continue
+		}
+		where := fmt.Sprintf("  %sline %d%s:", cell, l, fn)
 		out = append(out, where, "      "+strings.TrimSpace(srcLine(cr.src, l)))
 	}
 	return out
+}
+
+// funcSpan is a function of a cell, declared or literal: its name ("" for
+// a literal) and its first and last lines.
+type funcSpan struct {
+	name        string
+	first, last int
+}
+
+// enclosingFunc returns the innermost function of the cell src whose body
+// holds line l, if there is one.
+func enclosingFunc(src string, l int) (span funcSpan, found bool) {
+	code := cellsyntax.BlankMagics(src)
+	for _, u := range cellsyntax.Split(code) {
+		base, err := u.Parse(token.NewFileSet(), code)
+		if err != nil {
+			continue
+		}
+		var root ast.Node = u.Decl
+		if u.Stmt != nil {
+			root = u.Stmt
+		}
+		if root == nil {
+			continue
+		}
+		line := func(p token.Pos) int {
+			n, _ := off2pos(code, int(p)-base)
+			return n
+		}
+		ast.Inspect(root, func(n ast.Node) bool {
+			var body *ast.BlockStmt
+			name := ""
+			switch f := n.(type) {
+			case *ast.FuncDecl:
+				body, name = f.Body, f.Name.Name
+			case *ast.FuncLit:
+				body = f.Body
+			}
+			// Inspect visits outer functions first: the last one found
+			// is the innermost.
+			if body != nil && line(body.Lbrace) <= l && l <= line(body.Rbrace) {
+				span, found = funcSpan{name, line(n.Pos()), line(body.Rbrace)}, true
+			}
+			return true
+		})
+	}
+	return span, found
 }
 
 func (st *state) addPanicLine(file string, line, col int, what string) {

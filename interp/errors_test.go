@@ -42,6 +42,29 @@ func hasGoPanic(e *Engine) bool {
 	return len(e.st.goPanics) > 0
 }
 
+// TestPanicTraceNamesFunctionsNotWrongLines checks the call chain of a
+// panic inside functions that span several lines: yaegi reports the line
+// where each function began to run (upstream #1266), so the chain names
+// the function and its lines, never a line that did not fail. A one-line
+// function keeps its line and source.
+func TestPanicTraceNamesFunctionsNotWrongLines(t *testing.T) {
+	e := newEngine(t)
+	exec(t, e, "// boom fails on its third statement.\nfunc boom(i int) int {\n\ts := []int{1}\n\ty := i * 2\n\treturn s[y]\n}\nfunc mid(i int) int { return boom(i) }")
+	res, _ := exec(t, e, "apply := func(f func(int) int) {\n\tfmt.Println(\"applying\")\n\tf(3)\n}\napply(mid)")
+	if res.Err == nil {
+		t.Fatal("no error from an index out of range")
+	}
+	tb := strings.Join(res.Err.Traceback, "\n")
+	for _, want := range []string{"lines 2-6, in boom\n", "line 7, in mid:\n      func mid(i int) int { return boom(i) }", "lines 1-4, in a func literal"} {
+		if !strings.Contains(tb, want) {
+			t.Errorf("call chain lacks %q:\n%s", want, tb)
+		}
+	}
+	if strings.Contains(tb, "s := []int{1}") || strings.Contains(tb, "applying") {
+		t.Errorf("call chain shows a line that did not fail:\n%s", tb)
+	}
+}
+
 // TestPanicTraceOnlyUserFrames checks that a panic's call chain names only
 // cells on the way to the panic: the statement-mode wrapper yaegi reports
 // must not be mistaken for the first cell's line 1.

@@ -3,6 +3,7 @@ package interp
 import (
 	"crypto/sha3"
 	"encoding/hex"
+	"fmt"
 	"go/token"
 	"strconv"
 	"strings"
@@ -593,5 +594,31 @@ func TestCellsLeaveLittleBehind(t *testing.T) {
 	slots, _ := globalSlots(e.st.it)
 	if slots > slots0 || files() > files0 {
 		t.Errorf("80 cells grew yaegi's global frame from %d to %d slots, its files from %d to %d", slots0, slots, files0, files())
+	}
+}
+
+// TestDefinitionsKeepOneFileEach checks that a cell defining a function
+// keeps one source file in yaegi's file set (the parse its code points
+// into), not the ones yaegi parses only to read the first token and the
+// build constraints, and that the one kept still places a panic in its
+// function.
+func TestDefinitionsKeepOneFileEach(t *testing.T) {
+	e := newEngine(t)
+	files := func() int {
+		n := 0
+		e.st.it.FileSet().Iterate(func(*token.File) bool { n++; return true })
+		return n
+	}
+	mustRun(t, e, "x := 1")
+	files0 := files()
+	for i := range 10 {
+		mustRun(t, e, fmt.Sprintf("func f%d(m map[int]int) int {\n\tm[%d] = %d\n\treturn %d\n}", i, i, i, i))
+	}
+	if n := files() - files0; n != 10 {
+		t.Errorf("10 cells defining a function each kept %d files, want 10", n)
+	}
+	res, _ := exec(t, e, "f3(nil)")
+	if res.Err == nil || !strings.Contains(strings.Join(res.Err.Traceback, "\n"), "lines 1-4, in f3") {
+		t.Errorf("a panic in a function of an earlier cell: %+v, want its call chain naming f3 and its lines", res.Err)
 	}
 }

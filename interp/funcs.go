@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -498,8 +500,11 @@ func (x *execution) dependents(names []string, skip map[string]bool) []*defSrc {
 			if strings.Contains(key, ".") {
 				g = x.st.methods[key]
 			}
-			if g == nil || g.def == nil || !g.refs[n] {
+			if g == nil || g.def == nil {
 				continue // a stale entry
+			}
+			if _, uses := slices.BinarySearch(g.refs, n); !uses {
+				continue
 			}
 			seen[key] = true
 			found = append(found, g)
@@ -523,11 +528,11 @@ func (x *execution) dependents(names []string, skip map[string]bool) []*defSrc {
 // used.
 func (st *state) use(g, old *global) {
 	if old != nil {
-		for n := range old.refs {
+		for _, n := range old.refs {
 			delete(st.users[n], old.name)
 		}
 	}
-	for n := range g.refs {
+	for _, n := range g.refs {
 		if st.users[n] == nil {
 			st.users[n] = map[string]bool{}
 		}
@@ -705,7 +710,9 @@ func (x *execution) registerDefs(own []*defSrc) {
 		x.done[i] = true
 		x.addDef(u, d.key)
 		fd := u.decl.(*ast.FuncDecl)
-		refs := x.info[i].uses
+		// A sorted slice: a map of a few names would cost 200 bytes more
+		// per function, kept for the session.
+		refs := slices.Sorted(maps.Keys(x.info[i].uses))
 		if u.kind == uMethod {
 			x.st.noteIterMethod(fd.Name.Name, x.iterArity(i, fd))
 		}

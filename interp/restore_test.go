@@ -91,7 +91,7 @@ func TestRestore(t *testing.T) {
 		t.Errorf("%%env after the replay: %s", got)
 	}
 	resB, _ := exec(t, b, "boom()")
-	if resA.Err == nil || resB.Err == nil || !strings.Contains(resB.Err.String(), "line 4, in boom") ||
+	if resA.Err == nil || resB.Err == nil || !strings.Contains(resB.Err.String(), "lines 3-5, in boom") ||
 		resA.Err.String() != resB.Err.String() {
 		t.Errorf("a panic's trace after the replay:\n%v\nbefore:\n%v", resB.Err, resA.Err)
 	}

@@ -61,10 +61,10 @@ type global struct {
 	sig     string // declaration header, as shown by completion/inspection
 	doc     string
 	typ     reflect.Type
-	typeSrc string          // a variable's type as Go source ("" if unknown), for Restore
-	generic bool            // generic function
-	refs    map[string]bool // names its body uses (functions and methods)
-	def     *defSrc         // its declaration, evaluated again when a name in refs is redefined
+	typeSrc string   // a variable's type as Go source ("" if unknown), for Restore
+	generic bool     // generic function
+	refs    []string // names its body uses, sorted (functions and methods)
+	def     *defSrc  // its declaration, evaluated again when a name in refs is redefined
 	cell    *cellRec
 }
 
