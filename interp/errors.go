@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -434,46 +435,72 @@ var panicFuncRE = regexp.MustCompile(`^main\.([\w.]*)\(\.\.\.\)$`)
 
 // traceLocked maps yaegi's panic lines to cells and lines (st.mu held).
 func (st *state) traceLocked(lines []panicLine) []string {
-	var out []string
-	for _, pl := range lines {
-		if file := strings.TrimSuffix(pl.file, ":"); strings.HasPrefix(file, "gopar/") {
-			// gopar's Go source of a standard package (package gostd).
-			fn := userNames(strings.NewReplacer(".func", "", "(...)", "").Replace(pl.what))
-			out = append(out, fmt.Sprintf("  %s (the standard library, in gopar's Go source %s:%d)", fn, file, pl.line))
-			continue
+	var out, prev []string
+	repeats := 0
+	flush := func() {
+		if repeats > 0 {
+			out = append(out, fmt.Sprintf("  [the frame above repeated %d more times]", repeats))
 		}
-		cr := st.cellAt(pl.line)
-		if cr == nil {
-			continue
-		}
-		l := pl.line - cr.base
-		fn := ""
-		for _, d := range st.defs {
-			if d.cell == cr && l >= d.line0 && l <= d.line1 {
-				fn = ", in " + d.name
-			}
-		}
-		if m := panicFuncRE.FindStringSubmatch(pl.what); fn == "" && m != nil && m[1] != "" && !strings.Contains(m[1], "func") {
-			fn = ", in " + m[1]
-		}
-		cell := fmt.Sprintf("In [%d] ", cr.count)
-		if cr.count == 0 {
-			cell = ""
-		}
-		if f, ok := enclosingFunc(cr.src, l); ok && f.last > f.first {
-			// yaegi gives the line where the function began to run, not
-			// the failing one (upstream #1266): name the function and its
-			// lines only.
-			if f.name == "" {
-				fn = ", in a func literal"
-			}
-			out = append(out, fmt.Sprintf("  %slines %d-%d%s", cell, f.first, f.last, fn))
-			continue
-		}
-		where := fmt.Sprintf("  %sline %d%s:", cell, l, fn)
-		out = append(out, where, "      "+strings.TrimSpace(srcLine(cr.src, l)))
+		repeats = 0
 	}
+	seen := map[panicLine][]string{} // a recursion repeats its frames
+	for _, pl := range lines {
+		f, ok := seen[pl]
+		if !ok {
+			f = st.frameLocked(pl)
+			seen[pl] = f
+		}
+		if f == nil {
+			continue
+		}
+		if slices.Equal(f, prev) {
+			repeats++
+			continue
+		}
+		flush()
+		out = append(out, f...)
+		prev = f
+	}
+	flush()
 	return out
+}
+
+// frameLocked is the call chain's text for one of yaegi's panic lines, nil
+// for none (st.mu held).
+func (st *state) frameLocked(pl panicLine) []string {
+	if file := strings.TrimSuffix(pl.file, ":"); strings.HasPrefix(file, "gopar/") {
+		// gopar's Go source of a standard package (package gostd).
+		fn := userNames(strings.NewReplacer(".func", "", "(...)", "").Replace(pl.what))
+		return []string{fmt.Sprintf("  %s (the standard library, in gopar's Go source %s:%d)", fn, file, pl.line)}
+	}
+	cr := st.cellAt(pl.line)
+	if cr == nil {
+		return nil
+	}
+	l := pl.line - cr.base
+	fn := ""
+	for _, d := range st.defs {
+		if d.cell == cr && l >= d.line0 && l <= d.line1 {
+			fn = ", in " + d.name
+		}
+	}
+	if m := panicFuncRE.FindStringSubmatch(pl.what); fn == "" && m != nil && m[1] != "" && !strings.Contains(m[1], "func") {
+		fn = ", in " + m[1]
+	}
+	cell := fmt.Sprintf("In [%d] ", cr.count)
+	if cr.count == 0 {
+		cell = ""
+	}
+	if f, ok := enclosingFunc(cr.src, l); ok && f.last > f.first {
+		// yaegi gives the line where the function began to run, not the
+		// failing one (upstream #1266): name the function and its lines
+		// only.
+		if f.name == "" {
+			fn = ", in a func literal"
+		}
+		return []string{fmt.Sprintf("  %slines %d-%d%s", cell, f.first, f.last, fn)}
+	}
+	return []string{fmt.Sprintf("  %sline %d%s:", cell, l, fn), "      " + strings.TrimSpace(srcLine(cr.src, l))}
 }
 
 // funcSpan is a function of a cell, declared or literal: its name ("" for

@@ -65,6 +65,21 @@ func TestPanicTraceNamesFunctionsNotWrongLines(t *testing.T) {
 	}
 }
 
+// TestPanicTraceCollapsesRecursion checks that a panic at the bottom of a
+// recursion lists the repeated frame once, with the count of its repeats.
+func TestPanicTraceCollapsesRecursion(t *testing.T) {
+	e := newEngine(t)
+	exec(t, e, "func down(n int) int {\n\tif n == 0 {\n\t\tpanic(\"bottom\")\n\t}\n\treturn down(n-1) + 1\n}")
+	res, _ := exec(t, e, "down(50)")
+	if res.Err == nil {
+		t.Fatal("no error from the panic")
+	}
+	tb := strings.Join(res.Err.Traceback, "\n")
+	if !strings.Contains(tb, "lines 1-6, in down\n  [the frame above repeated 50 more times]") || len(res.Err.Traceback) > 6 {
+		t.Errorf("call chain of a recursion 51 deep:\n%s", tb)
+	}
+}
+
 // TestPanicTraceOnlyUserFrames checks that a panic's call chain names only
 // cells on the way to the panic: the statement-mode wrapper yaegi reports
 // must not be mistaken for the first cell's line 1.
