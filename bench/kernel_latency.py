@@ -134,13 +134,13 @@ def stop(km, kc):
 
 def roundtrip(kc, code, want):
     """Run code; return (seconds of the round trip, seconds of it the
-    client's own thread spent on the CPU)."""
+    client's own thread spent on the CPU, seconds to the execute_reply)."""
     c0 = time.thread_time()
-    dt, reply, result = execute(kc, code, timeout=30)
+    dt, reply, result, to_reply = execute(kc, code, timeout=30)
     cpu = time.thread_time() - c0
     if reply["content"]["status"] != "ok" or result != want:
         raise SystemExit("%r gave status %s, result %r (want %r)" % (code, reply["content"]["status"], result, want))
-    return dt, cpu
+    return dt, cpu, to_reply
 
 
 def main():
@@ -193,14 +193,16 @@ def main():
         execs = {k: [] for k, _ in timed}
         client = {k: [] for k, _ in timed}  # the client thread's CPU per round trip
         waits = {k: [] for k, _ in timed}  # the rest of each round trip
+        replies = {k: [] for k, _ in timed}  # until the execute_reply only
         blocks = 4
         per = max(1, args.executes // blocks)
         for _ in range(blocks):
             for label, _ in timed:
                 kc = clients[label][1]
                 for _ in range(per):
-                    dt, cpu = roundtrip(kc, code[label], "2")
+                    dt, cpu, to_reply = roundtrip(kc, code[label], "2")
                     execs[label].append(dt)
+                    replies[label].append(to_reply)
                     client[label].append(cpu)
                     waits[label].append(dt - cpu)
         for km, kc in clients.values():
@@ -235,6 +237,8 @@ def main():
           "execute p50 %.3f (goal <= 0.3), execute p95 %.3f, wait p50 %.3f"
           % (r(med(startup[g]), med(startup[p])), r(med(stock[g]), med(stock[p])), r(med(listen[g]), med(listen[p])),
              r(pct(execs[g], 50), pct(execs[p], 50)), r(pct(execs[g], 95), pct(execs[p], 95)), r(pct(waits[g], 50), pct(waits[p], 50))))
+    print("ratio gopar/ipykernel until the execute_reply (before the client reads the iopub messages): p50 %.3f"
+          % r(pct(replies[g], 50), pct(replies[p], 50)))
     print("ratio client p50/ipykernel execute p50: %.3f (the part of every round trip that is the client's own CPU)"
           % r(pct(client[p], 50), pct(execs[p], 50)))
     if args.floor:

@@ -30,15 +30,17 @@ def install_gopar(gopar, prefix, name):
 def execute(kc, code, timeout):
     """Run code with the client kc, waiting at most timeout seconds for each
     message. Return (seconds, execute_reply, the text/plain of the cell's
-    execute_result or None). The seconds are the round trip: from sending
-    the execute_request until both the execute_reply and the status idle
-    that closes the request have arrived."""
+    execute_result or None, seconds to the reply). The seconds are the
+    round trip: from sending the execute_request until both the
+    execute_reply and the status idle that closes the request have arrived;
+    the seconds to the reply stop at the execute_reply."""
     t0 = time.perf_counter()
     msg_id = kc.execute(code)
     while True:
         reply = kc.get_shell_msg(timeout=timeout)
         if reply["parent_header"].get("msg_id") == msg_id:
             break
+    to_reply = time.perf_counter() - t0
     result = None
     while True:
         msg = kc.get_iopub_msg(timeout=timeout)
@@ -48,4 +50,4 @@ def execute(kc, code, timeout):
             result = msg["content"]["data"].get("text/plain")
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
-    return time.perf_counter() - t0, reply, result
+    return time.perf_counter() - t0, reply, result, to_reply

@@ -47,7 +47,7 @@ class KernelSide:
         self.code = cell_code(n, threads)
 
     def run(self):
-        _, reply, result = execute(self.kc, self.code, timeout=600)
+        _, reply, result, _ = execute(self.kc, self.code, timeout=600)
         if reply["content"]["status"] != "ok" or result is None:
             raise SystemExit("the cell failed: %s" % reply["content"])
         secs, s = json.loads(result).split()

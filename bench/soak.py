@@ -53,7 +53,7 @@ def rss(pid):
 
 def roundtrip(kc, code):
     """Run code; return (seconds, text/plain result)."""
-    dt, reply, result = execute(kc, code, timeout=120)
+    dt, reply, result, _ = execute(kc, code, timeout=120)
     if reply["content"]["status"] != "ok":
         c = reply["content"]
         raise SystemExit("%r failed: %s: %s" % (code, c.get("ename"), c.get("evalue")))
