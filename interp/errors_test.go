@@ -42,19 +42,27 @@ func hasGoPanic(e *Engine) bool {
 	return len(e.st.goPanics) > 0
 }
 
+// panicTrace runs the cell def, then the cell call, which must panic, in a
+// new engine, and returns the panic's traceback.
+func panicTrace(t *testing.T, def, call string) string {
+	t.Helper()
+	e := newEngine(t)
+	mustRun(t, e, def)
+	res, _ := exec(t, e, call)
+	if res.Err == nil {
+		t.Fatalf("%s did not panic", call)
+	}
+	return strings.Join(res.Err.Traceback, "\n")
+}
+
 // TestPanicTraceNamesFunctionsNotWrongLines checks the call chain of a
 // panic inside functions that span several lines: yaegi reports the line
 // where each function began to run (upstream #1266), so the chain names
 // the function and its lines, never a line that did not fail. A one-line
 // function keeps its line and source.
 func TestPanicTraceNamesFunctionsNotWrongLines(t *testing.T) {
-	e := newEngine(t)
-	exec(t, e, "// boom fails on its third statement.\nfunc boom(i int) int {\n\ts := []int{1}\n\ty := i * 2\n\treturn s[y]\n}\nfunc mid(i int) int { return boom(i) }")
-	res, _ := exec(t, e, "apply := func(f func(int) int) {\n\tfmt.Println(\"applying\")\n\tf(3)\n}\napply(mid)")
-	if res.Err == nil {
-		t.Fatal("no error from an index out of range")
-	}
-	tb := strings.Join(res.Err.Traceback, "\n")
+	tb := panicTrace(t, "// boom fails on its third statement.\nfunc boom(i int) int {\n\ts := []int{1}\n\ty := i * 2\n\treturn s[y]\n}\nfunc mid(i int) int { return boom(i) }",
+		"apply := func(f func(int) int) {\n\tfmt.Println(\"applying\")\n\tf(3)\n}\napply(mid)")
 	for _, want := range []string{"lines 2-6, in boom\n", "line 7, in mid:\n      func mid(i int) int { return boom(i) }", "lines 1-4, in a func literal"} {
 		if !strings.Contains(tb, want) {
 			t.Errorf("call chain lacks %q:\n%s", want, tb)
@@ -68,14 +76,8 @@ func TestPanicTraceNamesFunctionsNotWrongLines(t *testing.T) {
 // TestPanicTraceCollapsesRecursion checks that a panic at the bottom of a
 // recursion lists the repeated frame once, with the count of its repeats.
 func TestPanicTraceCollapsesRecursion(t *testing.T) {
-	e := newEngine(t)
-	exec(t, e, "func down(n int) int {\n\tif n == 0 {\n\t\tpanic(\"bottom\")\n\t}\n\treturn down(n-1) + 1\n}")
-	res, _ := exec(t, e, "down(50)")
-	if res.Err == nil {
-		t.Fatal("no error from the panic")
-	}
-	tb := strings.Join(res.Err.Traceback, "\n")
-	if !strings.Contains(tb, "lines 1-6, in down\n  [the frame above repeated 50 more times]") || len(res.Err.Traceback) > 6 {
+	tb := panicTrace(t, "func down(n int) int {\n\tif n == 0 {\n\t\tpanic(\"bottom\")\n\t}\n\treturn down(n-1) + 1\n}", "down(50)")
+	if !strings.Contains(tb, "lines 1-6, in down\n  [the frame above repeated 50 more times]") || strings.Count(tb, "\n") > 5 {
 		t.Errorf("call chain of a recursion 51 deep:\n%s", tb)
 	}
 }
