@@ -436,6 +436,11 @@ var panicFuncRE = regexp.MustCompile(`^main\.([\w.]*)\(\.\.\.\)$`)
 // traceLocked maps yaegi's panic lines to cells and lines (st.mu held).
 func (st *state) traceLocked(lines []panicLine) []string {
 	var out, prev []string
+	// A run of frames that read the same is one frame, listed once: a
+	// method and the function holding its body, a goroutine's function
+	// and its guard, and a recursion, whose calls are counted (by the
+	// first frame of the run, which each call repeats).
+	var first panicLine
 	repeats := 0
 	flush := func() {
 		if repeats > 0 {
@@ -443,7 +448,7 @@ func (st *state) traceLocked(lines []panicLine) []string {
 		}
 		repeats = 0
 	}
-	seen := map[panicLine][]string{} // a recursion repeats its frames
+	seen := map[panicLine][]string{}
 	for _, pl := range lines {
 		f, ok := seen[pl]
 		if !ok {
@@ -454,12 +459,14 @@ func (st *state) traceLocked(lines []panicLine) []string {
 			continue
 		}
 		if slices.Equal(f, prev) {
-			repeats++
+			if pl == first {
+				repeats++
+			}
 			continue
 		}
 		flush()
 		out = append(out, f...)
-		prev = f
+		prev, first = f, pl
 	}
 	flush()
 	return out

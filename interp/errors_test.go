@@ -80,6 +80,14 @@ func TestPanicTraceCollapsesRecursion(t *testing.T) {
 	if !strings.Contains(tb, "lines 1-6, in down\n  [the frame above repeated 50 more times]") || strings.Count(tb, "\n") > 5 {
 		t.Errorf("call chain of a recursion 51 deep:\n%s", tb)
 	}
+	// A method runs as two frames of the same lines (the method, the
+	// function holding its body): one frame, and a recursion through it
+	// counts its calls.
+	tb = panicTrace(t, "type stack struct{ items []int }\nfunc (s *stack) pop() int {\n\tn := len(s.items)\n\treturn s.items[n-1]\n}\nfunc (s *stack) drain(k int) int {\n\tif k == 0 {\n\t\treturn s.pop()\n\t}\n\treturn s.drain(k - 1)\n}",
+		"var s stack\ns.drain(3)")
+	if strings.Count(tb, "lines 2-5, in stack.pop\n") != 1 || !strings.HasSuffix(tb, "lines 6-11, in stack.drain\n  [the frame above repeated 3 more times]") {
+		t.Errorf("call chain of a method recursion 4 deep:\n%s", tb)
+	}
 }
 
 // TestPanicTraceOnlyUserFrames checks that a panic's call chain names only
