@@ -146,5 +146,6 @@ def main():
     print("goals (issue 11): 10,000 trivial cells grow the engine < 50 MB with p95 last/first <= 1.5; "
           "a new function < 10 KB; 2,000 redefinitions < 20 MB")
 
+
 if __name__ == "__main__":
     main()
