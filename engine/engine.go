@@ -86,11 +86,13 @@ type ExecuteResult struct {
 	// engine. For the Go engine: the cell's imports, types, functions,
 	// methods and constants as written, and its variables declared with
 	// zero values (their initialisers do not run again). It is empty when
-	// the cell defined nothing, and ignored when Err is set.
+	// the cell defined nothing. A cell that failed (a panic, an interrupt)
+	// after some of its definitions took effect returns those: they stay
+	// in the engine, so a restart must not lose them.
 	//
 	// An engine that runs in a supervised child process (package
 	// engine/proc) is restarted when that process dies; the supervisor
-	// keeps the Restore texts of the successful cells and executes them
+	// keeps the Restore texts of the cells and executes them
 	// again, in order and with their original ExecutionCount, before any
 	// further request. A cell that discards earlier definitions (a reset)
 	// therefore returns a Restore that does the same (the reset command

@@ -85,7 +85,8 @@
 // memory past %memlimit, a native loop that ignores an interrupt) costs the
 // running cell, which fails with EngineCrashed, not the session. A new child
 // then runs again, silently and in order, the Restore of every earlier
-// successful cell (restore.go): imports, types, constants, functions and
+// cell (restore.go; of a cell that failed, what it defined before it
+// failed, which stayed in the engine): imports, types, constants, functions and
 // methods as written, %%native cells from their cached plugins, magics that
 // change state (%cd DIR, %env X=Y, %threads N, %memlimit SIZE, %reset), and
 // each variable declared with its type and a zero value: the values are
@@ -458,9 +459,6 @@ func (rs *restoreSet) result(res engine.ExecuteResult) engine.ExecuteResult {
 		res.Variables = append(res.Variables, v)
 	}
 	sort.Strings(res.Variables)
-	if res.Err != nil {
-		return res
-	}
 	out := make([]string, len(rs.lines))
 	any := false
 	for k, l := range rs.lines {

@@ -33,7 +33,9 @@ func (e *Engine) run(ctx context.Context, st *state, src string, count int, sile
 
 	x := &execution{e: e, st: st, ctx: ctx, src: src, cell: cr, fset: token.NewFileSet()}
 	v, has, err := x.run()
-	res := engine.ExecuteResult{Variables: x.variables()}
+	// What took effect stays in the interpreter, also when a later part
+	// of the cell failed: a restart restores it.
+	res := engine.ExecuteResult{Variables: x.variables(), Restore: x.restoreText()}
 	if err != nil {
 		x.failedNames()
 		var ce cellError
@@ -44,7 +46,6 @@ func (e *Engine) run(ctx context.Context, st *state, src string, count int, sile
 		}
 		return res
 	}
-	res.Restore = x.restoreText()
 	if !has || silent {
 		return res
 	}

@@ -10,18 +10,20 @@ import (
 	"github.com/gopar/gopar/engine"
 )
 
-// restoreCells are run in one engine; the Restore texts of the successful
-// ones are replayed in another.
+// restoreCells are run in one engine; their Restore texts are replayed in
+// another.
 var restoreCells = []struct {
-	code string
-	vars []string // the cell's Variables
+	code  string
+	vars  []string // the cell's Variables
+	fails bool     // the cell fails (what it defined before failing is restored)
 }{
 	{code: "import m \"math\"\nconst k = 3\ntype P struct{ X, Y float64 }\nfunc (p P) Norm() float64 { return m.Sqrt(p.X*p.X + p.Y*p.Y) }\n// twice doubles.\nfunc twice(x int) int { return 2 * x }"},
 	{code: "x := twice(k)\nvar name = \"gopher\"\nvar ps []P\nps = append(ps, P{3, 4})\ncount, err := strconv.Atoi(\"12\")",
 		vars: []string{"count", "err", "name", "ps", "x"}},
 	{code: "func useX() int { return x + len(name) + len(ps) }"},
 	{code: "%env GOPAR_RESTORE_TEST=1\ny := 2.5", vars: []string{"y"}},
-	{code: "undefinedThing"},
+	{code: "undefinedThing", fails: true},
+	{code: "func stays() int { return 43 }\nvar r = 8\npanic(\"after its definitions\")", vars: []string{"r"}, fails: true},
 	{code: "func twice(x int) int { return 3 * x }\nx = 7", vars: []string{"x"}},
 	{code: "%time z := twice(2)", vars: []string{"z"}},
 	{code: "func Max[T int | float64](a, b T) T {\n\tif a > b {\n\t\treturn a\n\t}\n\treturn b\n}"},
@@ -31,7 +33,7 @@ var restoreCells = []struct {
 }
 
 // restoreChecks are evaluated in both engines: the same values.
-var restoreChecks = []string{"twice(5)", "P{3, 4}.Norm()", "Max(2, 3)", "Max(2.5, 1)", "k", `fmt.Sprint(Celsius(1))`}
+var restoreChecks = []string{"stays()", "twice(5)", "P{3, 4}.Norm()", "Max(2, 3)", "Max(2.5, 1)", "k", `fmt.Sprint(Celsius(1))`}
 
 // TestRestore runs cells in an engine, replays their Restore texts in a
 // fresh one as the supervisor of a restarted engine does, and checks that
@@ -44,11 +46,11 @@ func TestRestore(t *testing.T) {
 	var counts []int
 	for i, c := range restoreCells {
 		res, _ := exec(t, a, c.code)
-		if res.Err != nil {
-			if res.Restore != "" {
-				t.Errorf("a failed cell's Restore: %q", res.Restore)
-			}
-			continue
+		if (res.Err != nil) != c.fails {
+			t.Errorf("cell %d: error %v", i, res.Err)
+		}
+		if c.fails && c.vars == nil && res.Restore != "" {
+			t.Errorf("cell %d defined nothing before it failed, yet restores %q", i, res.Restore)
 		}
 		if !reflect.DeepEqual(res.Variables, c.vars) {
 			t.Errorf("cell %d: Variables %q, want %q", i, res.Variables, c.vars)

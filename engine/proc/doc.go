@@ -32,7 +32,7 @@
 // where the child was (from Child.Locate), which earlier cells were
 // restored and which variables were lost. A new child is started at once,
 // and the Restore texts (engine.ExecuteResult.Restore) of all earlier
-// successful cells are executed in it again, silently and in order, before
+// cells (of a failed cell, what it defined before failing) are executed in it again, silently and in order, before
 // any further request. When the child dies while no cell runs, the next
 // cell's output starts with a note on stderr saying so.
 //

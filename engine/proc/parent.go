@@ -112,7 +112,7 @@ type Engine struct {
 	nextID   int64
 }
 
-// cellDefs is what one successful cell defined.
+// cellDefs is what one cell defined (a failed one: before it failed).
 type cellDefs struct {
 	count     int
 	restore   string
@@ -194,7 +194,7 @@ func (e *Engine) Execute(ctx context.Context, req engine.ExecuteRequest, out eng
 			}
 		}
 		if d == nil {
-			if res.Err == nil && (res.Restore != "" || len(res.Variables) > 0) {
+			if res.Restore != "" || len(res.Variables) > 0 {
 				e.mu.Lock()
 				e.history = append(e.history, &cellDefs{req.ExecutionCount, res.Restore, res.Variables})
 				e.mu.Unlock()
